@@ -1,0 +1,3 @@
+"""critmin: a knowledge graph and semantic query service for critical minerals."""
+
+__version__ = "0.1.0"

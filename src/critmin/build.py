@@ -1,0 +1,148 @@
+"""Build the store from ontology/, shapes/ and data/.
+
+Every input file is parsed (a syntax error stops the build with file:line:column),
+the OWL 2 RL entailments are materialised, the data is validated against the
+shapes, and only then is a new database written and made live. A build whose
+inputs have not changed is a no-op, so building is idempotent and cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from critmin import __version__, reasoning, settings, validation
+from critmin.namespaces import (
+    CM,
+    DATASET_IRI,
+    INFERRED_GRAPH,
+    META_GRAPH,
+    ONTOLOGY_GRAPH,
+    SHAPES_GRAPH,
+    data_graph,
+)
+from critmin.rdf_input import from_rdflib_graph, parse_file, to_rdflib_graph
+from critmin.store import CURRENT_LINK, EmbeddedStore, point_current_at, write_database
+
+PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+class BuildError(Exception):
+    """The build stopped; the previous store is untouched."""
+
+
+@dataclass
+class InputGraph:
+    """One named graph and the files it is read from."""
+
+    name: str
+    files: list[Path]
+    quads: list[ox.Quad] = field(default_factory=list)
+
+
+@dataclass
+class BuildResult:
+    store_path: Path
+    version: str
+    changed: bool
+    graphs: dict[str, int]
+
+
+def input_graphs(home: Path) -> list[InputGraph]:
+    """The named graphs a build makes, in a fixed order."""
+    graphs = [
+        InputGraph(str(ONTOLOGY_GRAPH), sorted((home / "ontology").glob("*.ttl"))),
+        InputGraph(str(SHAPES_GRAPH), sorted((home / "shapes").glob("*.ttl"))),
+    ]
+    graphs += [InputGraph(data_graph(p.stem), [p]) for p in sorted((home / "data").glob("*.ttl"))]
+    if not graphs[0].files or not graphs[1].files or len(graphs) == 2:
+        raise BuildError(f"{home} lacks ontology/, shapes/ or data/ Turtle files")
+    return graphs
+
+
+def dataset_version(home: Path, graphs: list[InputGraph]) -> str:
+    """A hash of the build logic's version and every input file's path and bytes."""
+    digest = hashlib.sha256(f"critmin {__version__}\n".encode())
+    for graph in graphs:
+        for path in graph.files:
+            digest.update(str(path.relative_to(home)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _as_rdflib(graphs: list[InputGraph]) -> rdflib.Graph:
+    return to_rdflib_graph(q for g in graphs for q in g.quads)
+
+
+def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int) -> rdflib.Graph:
+    meta = rdflib.Graph()
+    meta.add((DATASET_IRI, rdflib.RDF.type, SD.Dataset))
+    meta.add((DATASET_IRI, CM.datasetVersion, rdflib.Literal(version)))
+    for graph in graphs:
+        name = rdflib.URIRef(graph.name)
+        meta.add((DATASET_IRI, SD.namedGraph, name))
+        meta.add((name, rdflib.RDF.type, SD.NamedGraph))
+        meta.add((name, rdflib.RDF.type, PROV.Entity))
+        meta.add((name, CM.tripleCount, rdflib.Literal(len(graph.quads))))
+        for path in graph.files:
+            meta.add((name, CM.builtFromFile, rdflib.Literal(str(path.relative_to(home)))))
+    meta.add((DATASET_IRI, SD.namedGraph, INFERRED_GRAPH))
+    meta.add((INFERRED_GRAPH, rdflib.RDF.type, SD.NamedGraph))
+    meta.add((INFERRED_GRAPH, CM.tripleCount, rdflib.Literal(inferred)))
+    meta.add((INFERRED_GRAPH, rdflib.RDFS.comment, rdflib.Literal("OWL 2 RL entailments (owlrl)")))
+    return meta
+
+
+def _live_version(store_path: Path) -> str | None:
+    if not (store_path / CURRENT_LINK).exists():
+        return None
+    try:
+        return EmbeddedStore.open(store_path).dataset_version()
+    except OSError:
+        return None
+
+
+def build(store_path: Path, home: Path | None = None, *, force: bool = False) -> BuildResult:
+    home = home or settings.project_home()
+    graphs = input_graphs(home)
+    version = dataset_version(home, graphs)
+    store_path.mkdir(parents=True, exist_ok=True)
+    if not force and _live_version(store_path) == version:
+        live = EmbeddedStore.open(store_path)
+        return BuildResult(store_path, version, False, {s.name: s.triples for s in live.graph_summaries()})
+
+    for graph in graphs:
+        for path in graph.files:
+            graph.quads.extend(
+                ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph.name)) for q in parse_file(path)
+            )
+    ontology, shapes, data = _as_rdflib(graphs[:1]), _as_rdflib(graphs[1:2]), _as_rdflib(graphs[2:])
+
+    report = validation.validate(data, ontology=ontology, shapes=shapes)
+    if not report.conforms:
+        raise BuildError("the data does not conform to the shapes:\n" + report.to_text())
+    inferred = reasoning.entailments(ontology, data)
+
+    quads = [q for g in graphs for q in g.quads]
+    quads += from_rdflib_graph(inferred, str(INFERRED_GRAPH))
+    quads += from_rdflib_graph(_metadata(home, version, graphs, len(inferred)), str(META_GRAPH))
+
+    unique = f"{version}-{os.getpid()}-{time.time_ns()}"
+    database = store_path / f"db-{unique}"
+    staging = store_path / f".staging-{unique}"
+    write_database(staging, quads)
+    staging.rename(database)
+    point_current_at(store_path, database)
+    for old in [*store_path.glob("db-*"), *store_path.glob(".staging-*")]:
+        if old != database:
+            shutil.rmtree(old, ignore_errors=True)
+    live = EmbeddedStore.open(store_path)
+    return BuildResult(store_path, version, True, {s.name: s.triples for s in live.graph_summaries()})

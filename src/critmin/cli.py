@@ -1,0 +1,203 @@
+"""The `critmin` command line: build, summary, query, validate, export.
+
+Each command is a thin wrapper over the plain modules, so that the HTTP layer can
+call the same code. Errors name the problem and exit non-zero; output files are
+written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from critmin import build, context, queries, results, settings, validation
+from critmin.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
+from critmin.rdf_input import RdfInputError, parse_file, to_rdflib_graph
+from critmin.store import EmbeddedStore, StoreMissingError
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+SUMMARY_QUERY = "cq01"
+
+
+class CliError(Exception):
+    """A problem to report on stderr, with exit status 2."""
+
+
+def _store(args) -> EmbeddedStore:
+    try:
+        return EmbeddedStore.open(args.store)
+    except StoreMissingError as error:
+        raise CliError(str(error)) from None
+
+
+def write_output(data: bytes, output: Path | None) -> None:
+    """Write to stdout, or to a file atomically (a temp file renamed into place)."""
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def cmd_build(args) -> int:
+    try:
+        result = build.build(args.store, force=args.force)
+    except (build.BuildError, RdfInputError) as error:
+        raise CliError(f"build failed, the previous store is untouched:\n{error}") from None
+    state = "built" if result.changed else "up to date"
+    print(f"store {state}: {result.store_path} (dataset version {result.version})")
+    print(f"{len(result.graphs)} graphs, {sum(result.graphs.values())} triples")
+    return EXIT_OK
+
+
+def run_query(store: EmbeddedStore, text: str):
+    try:
+        return store.query(text)
+    except SyntaxError as error:
+        raise CliError(f"SPARQL syntax error: {error}") from None
+    except OSError as error:
+        raise CliError(f"query failed: {error}") from None
+
+
+def cmd_summary(args) -> int:
+    store = _store(args)
+    print(f"critmin store {store.location} (dataset version {store.dataset_version()})")
+    summaries = store.graph_summaries()
+    width = max(len(s.name) for s in summaries)
+    for summary in summaries:
+        print(f"  {summary.name.ljust(width)}  {summary.triples:>6} triples")
+    print(f"  {'union (distinct)'.ljust(width)}  {len(store.union_triples()):>6} triples")
+    path = queries.find(SUMMARY_QUERY)
+    if path:
+        canned = queries.load(path)
+        print(f"\n{canned.title}\n{canned.question}\n")
+        print(results.table(run_query(store, canned.text)))
+    return EXIT_OK
+
+
+def _query_text(args) -> str:
+    if args.query is not None:
+        return args.query
+    if args.file is None:
+        raise CliError("give a query file (or a canned query name such as cq01) or --query TEXT")
+    path = queries.find(args.file)
+    if path is None:
+        raise CliError(f"no query file {args.file!r} (and no single canned query of that name)")
+    return path.read_text(encoding="utf-8")
+
+
+def _default_format(result) -> str:
+    if sys.stdout.isatty() or isinstance(result, ox.QueryBoolean):
+        return "table"
+    return "turtle" if isinstance(result, ox.QueryTriples) else "csv"
+
+
+def cmd_query(args) -> int:
+    result = run_query(_store(args), _query_text(args))
+    try:
+        data = results.render(result, args.format or _default_format(result))
+    except results.FormatError as error:
+        raise CliError(str(error)) from None
+    write_output(data, None)
+    return EXIT_OK
+
+
+def _store_graph(store: EmbeddedStore, name: str) -> rdflib.Graph:
+    return to_rdflib_graph(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"))
+
+
+def cmd_validate(args) -> int:
+    store = _store(args)
+    incoming = rdflib.Graph()
+    for name in args.files:
+        try:
+            incoming += to_rdflib_graph(parse_file(Path(name)))
+        except RdfInputError as error:
+            print(f"critmin: unreadable input: {error}", file=sys.stderr)
+            return EXIT_ERROR
+    data = incoming + context.reference_context(store, incoming)
+    report = validation.validate(
+        data,
+        ontology=_store_graph(store, str(ONTOLOGY_GRAPH)),
+        shapes=_store_graph(store, str(SHAPES_GRAPH)),
+        focus_nodes=context.focus_nodes(incoming),
+    )
+    rendered = {"text": report.to_text, "json": report.to_json, "turtle": report.to_turtle}[args.format]()
+    print(rendered)
+    return EXIT_OK if report.conforms else EXIT_VIOLATIONS
+
+
+EXPORT_FORMATS = {
+    "nquads": (ox.RdfFormat.N_QUADS, True),
+    "trig": (ox.RdfFormat.TRIG, True),
+    "turtle": (ox.RdfFormat.TURTLE, False),
+    "ntriples": (ox.RdfFormat.N_TRIPLES, False),
+}
+
+
+def cmd_export(args) -> int:
+    store = _store(args)
+    fmt, with_graphs = EXPORT_FORMATS[args.format]
+    items = sorted(store.quads(), key=str) if with_graphs else store.union_triples()
+    write_output(ox.serialize(items, format=fmt), args.output)
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="critmin", description=__doc__.splitlines()[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--store", type=Path, default=settings.default_store_path(),
+        help="store folder (default: $CRITMIN_STORE or var/store in the project)",
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    sub = command("build", cmd_build, "(re)build the store from ontology/, shapes/ and data/")
+    sub.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    command("summary", cmd_summary, "show the store's graphs, triple counts and one competency answer")
+    sub = command("query", cmd_query, "run a SPARQL query against the union of all graphs")
+    sub.add_argument("file", nargs="?", help="a .rq file, or a canned query name such as cq01")
+    sub.add_argument("--query", "-q", help="the query text itself")
+    sub.add_argument("--format", "-f", choices=results.ALL_FORMATS, help="output format (default: table on a terminal)")
+    sub = command("validate", cmd_validate, "validate RDF files against the shapes, in the graph's context")
+    sub.add_argument("files", nargs="+", help="Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD files")
+    sub.add_argument("--format", "-f", choices=["text", "json", "turtle"], default="text")
+    sub = command("export", cmd_export, "dump the store")
+    sub.add_argument("--format", "-f", choices=sorted(EXPORT_FORMATS), default="nquads")
+    sub.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CliError as error:
+        print(f"critmin: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

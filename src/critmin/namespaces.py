@@ -1,0 +1,46 @@
+"""The IRIs critmin mints: ontology terms, instances, named graphs."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+
+ONTOLOGY_IRI = "https://w3id.org/critmin/ontology"
+SHAPES_IRI = "https://w3id.org/critmin/shapes"
+CM = Namespace(ONTOLOGY_IRI + "#")
+CMS = Namespace(SHAPES_IRI + "#")
+ID = Namespace("https://w3id.org/critmin/id/")
+GRAPH = Namespace("https://w3id.org/critmin/graph/")
+DATASET_IRI = ID["dataset"]
+
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+SHAPES_GRAPH = GRAPH["shapes"]
+INFERRED_GRAPH = GRAPH["inferred"]
+META_GRAPH = GRAPH["meta"]
+
+PREFIXES = {
+    "cm": str(CM),
+    "cms": str(CMS),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "country": str(ID) + "country/",
+    "mineral": str(ID) + "mineral/",
+    "element": str(ID) + "element/",
+    "list": str(ID) + "list/",
+    "entry": str(ID) + "list-entry/",
+    "source": str(ID) + "source/",
+    "technology": str(ID) + "technology/",
+    "graph": str(GRAPH),
+}
+
+
+def data_graph(stem: str) -> str:
+    """The named graph that holds the facts of one data file."""
+    return f"{GRAPH}data/{stem}"

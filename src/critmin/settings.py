@@ -1,0 +1,41 @@
+"""Where things live: the project's own folders and the store.
+
+The source folders (ontology/, shapes/, data/, queries/) are found next to the
+installed package's checkout, or where CRITMIN_HOME points. The store defaults to
+var/store under that folder, or to CRITMIN_STORE.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_home() -> Path:
+    configured = os.environ.get("CRITMIN_HOME")
+    if configured:
+        return Path(configured).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+def default_store_path() -> Path:
+    configured = os.environ.get("CRITMIN_STORE")
+    if configured:
+        return Path(configured).resolve()
+    return project_home() / "var" / "store"
+
+
+def ontology_dir() -> Path:
+    return project_home() / "ontology"
+
+
+def shapes_dir() -> Path:
+    return project_home() / "shapes"
+
+
+def data_dir() -> Path:
+    return project_home() / "data"
+
+
+def queries_dir() -> Path:
+    return project_home() / "queries"

@@ -1,0 +1,113 @@
+"""The store seam: everything the CLI (and later the HTTP layer) asks of the graph.
+
+A store folder holds one built database per dataset version and a `current`
+symlink to the live one. A build writes a new database beside the old one and then
+swaps the link atomically, so a failed or interrupted build leaves the previous
+store untouched and readers never see a half-built graph.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from critmin.namespaces import DATASET_IRI, META_GRAPH, PREFIXES
+
+CURRENT_LINK = "current"
+VERSION_QUERY = f"""
+SELECT ?version WHERE {{
+  GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <{PREFIXES["cm"]}datasetVersion> ?version }}
+}}"""
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class StoreMissingError(FileNotFoundError):
+    """No built store where one was expected."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"no built store at {path}; run `critmin build` first")
+
+
+@dataclass(frozen=True)
+class GraphSummary:
+    name: str
+    triples: int
+
+
+class EmbeddedStore:
+    """A built critmin store on disk, read through pyoxigraph."""
+
+    def __init__(self, database: ox.Store, location: Path):
+        self._db = database
+        self.location = location
+
+    @classmethod
+    def open(cls, store_path: Path) -> EmbeddedStore:
+        """Open the live database of a store folder for reading."""
+        link = store_path / CURRENT_LINK
+        if not link.exists():
+            raise StoreMissingError(store_path)
+        target = link.resolve()
+        return cls(ox.Store.read_only(str(target)), target)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+    ) -> QueryResult:
+        """Evaluate SPARQL; without an explicit dataset the default graph is the union."""
+        defaults = [ox.NamedNode(g) for g in default_graphs or ()]
+        named = [ox.NamedNode(g) for g in named_graphs or ()] or None
+        return self._db.query(
+            sparql,
+            use_default_graph_as_union=not defaults,
+            default_graph=defaults or None,
+            named_graphs=named,
+            prefixes=None,
+        )
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._db.named_graphs())
+
+    def graph_summaries(self) -> list[GraphSummary]:
+        counts = self.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+        )
+        return [GraphSummary(row["g"].value, int(row["n"].value)) for row in counts]
+
+    def dataset_version(self) -> str | None:
+        rows = list(self.query(VERSION_QUERY))
+        return rows[0]["version"].value if rows else None
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return iter(self._db.quads_for_pattern(None, None, None, None))
+
+    def union_triples(self) -> list[ox.Triple]:
+        """Every distinct triple of the union graph, in a stable order."""
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()}
+        return sorted(triples, key=str)
+
+
+def write_database(path: Path, quads: Iterable[ox.Quad]) -> None:
+    """Create a new on-disk database at `path` holding exactly `quads`."""
+    database = ox.Store(str(path))
+    database.bulk_extend(quads)
+    database.flush()
+    database.optimize()
+    del database
+
+
+def point_current_at(store_path: Path, database: Path) -> None:
+    """Atomically make `database` the live one."""
+    temporary = store_path / f".{CURRENT_LINK}.{os.getpid()}"
+    if temporary.is_symlink():
+        temporary.unlink()
+    os.symlink(database.name, temporary)
+    os.replace(temporary, store_path / CURRENT_LINK)

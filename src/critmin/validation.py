@@ -1,0 +1,107 @@
+"""SHACL validation against the project's shapes and ontology, with readable reports.
+
+One code path serves the build (all shipped data), `critmin validate` and, later,
+contributions: the data to check is validated together with the reference data it
+points to, looking only at its own focus nodes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import pyshacl
+import rdflib
+from rdflib.namespace import SH
+
+SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One result of a validation report, flattened for people and programs."""
+
+    focus_node: str
+    path: str | None
+    value: str | None
+    message: str
+    severity: str
+    shape: str
+    constraint: str | None
+    component: str | None
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    violations: list[Violation]
+    graph: rdflib.Graph
+
+    def to_text(self) -> str:
+        if self.conforms and not self.violations:
+            return "Conforms: the data satisfies every shape."
+        lines = [
+            f"Conforms: {'yes' if self.conforms else 'no'} "
+            f"({len(self.violations)} result{'s' if len(self.violations) != 1 else ''})"
+        ]
+        for item in self.violations:
+            lines.append(f"- {item.severity}: {item.message}")
+            lines.append(f"    focus node: {item.focus_node}")
+            lines.append(f"    path:       {item.path or '-'}")
+            lines.append(f"    value:      {item.value or '-'}")
+            lines.append(f"    shape:      {item.constraint or item.shape}")
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"conforms": self.conforms, "results": [asdict(v) for v in self.violations]}, indent=2
+        )
+
+    def to_turtle(self) -> str:
+        self.graph.bind("sh", SH)
+        return self.graph.serialize(format="turtle")
+
+
+def _text(graph: rdflib.Graph, node, predicate) -> str | None:
+    value = graph.value(node, predicate)
+    return None if value is None else str(value)
+
+
+def _violations(report: rdflib.Graph) -> list[Violation]:
+    results = []
+    for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
+        severity = report.value(result, SH.resultSeverity)
+        results.append(
+            Violation(
+                focus_node=str(report.value(result, SH.focusNode)),
+                path=_text(report, result, SH.resultPath),
+                value=_text(report, result, SH.value),
+                message=" ".join(messages) or "constraint violated",
+                severity=SEVERITY_NAMES.get(severity, str(severity)),
+                shape=str(report.value(result, SH.sourceShape)),
+                constraint=_text(report, result, SH.sourceConstraint),
+                component=_text(report, result, SH.sourceConstraintComponent),
+            )
+        )
+    return sorted(results, key=lambda v: (v.focus_node, v.path or "", v.shape, v.message))
+
+
+def validate(
+    data: rdflib.Graph,
+    *,
+    ontology: rdflib.Graph,
+    shapes: rdflib.Graph,
+    focus_nodes: list[rdflib.term.Node] | None = None,
+) -> ValidationReport:
+    """Validate `data` (which should include any reference context it needs)."""
+    conforms, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        advanced=True,
+        inference="none",
+        allow_warnings=True,
+        focus_nodes=focus_nodes,
+    )
+    return ValidationReport(bool(conforms), _violations(report), report)
