@@ -25,6 +25,7 @@ run: build
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q

@@ -283,10 +283,7 @@ def write_identifiers(identifiers: list[dict[str, str]], out: Path) -> None:
             lines.append(f"dct:source source:{IDENTIFIER_SOURCE}")
             body.append(f"mineral:{key}\n    " + " ;\n    ".join(lines) + " .\n")
         if usable:
-            body.append(
-                f"element:{key} skos:exactMatch wd:{item} ;\n"
-                f"    cm:wikidataCheckStatus {lit(status)} .\n"
-            )
+            body.append(f"element:{key} skos:exactMatch wd:{item} ;\n    cm:wikidataCheckStatus {lit(status)} .\n")
     text = header("""
 External identifiers for the minerals of the U.S. 2018 list: CGI commodity codes
 (exact matches of the commodity) and Wikidata items of the chemical element (exact

@@ -162,7 +162,9 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="critmin", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--store", type=Path, default=settings.default_store_path(),
+        "--store",
+        type=Path,
+        default=settings.default_store_path(),
         help="store folder (default: $CRITMIN_STORE or var/store in the project)",
     )
     commands = root.add_subparsers(dest="command", required=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat
 
 import pyoxigraph as ox
 import rdflib
@@ -57,10 +58,38 @@ def _syntax_error(error: SyntaxError, source: str) -> RdfInputError:
     return RdfInputError(message, source, error.lineno, error.offset)
 
 
+def check_xml(data: bytes, source: str) -> None:
+    """Reject XML that is not well-formed or declares entities, before any RDF parsing.
+
+    pyoxigraph's RDF/XML reader accepts a document cut off mid-way; expat does not.
+    Entity declarations are refused outright: they are how expansion bombs and
+    external-entity reads are built, and no RDF/XML data needs them.
+    """
+    parser = expat.ParserCreate()
+
+    def refuse_entity(name, *_):
+        raise RdfInputError(
+            f"XML entity declarations are not accepted (entity {name!r})",
+            source,
+            parser.CurrentLineNumber,
+            parser.CurrentColumnNumber + 1,
+        )
+
+    parser.EntityDeclHandler = refuse_entity
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as error:
+        raise RdfInputError(
+            f"malformed XML: {expat.ErrorString(error.code)}", source, error.lineno, error.offset + 1
+        ) from None
+
+
 def parse_quads(
     data: bytes, fmt: ox.RdfFormat, *, source: str = "<input>", base_iri: str | None = None
 ) -> list[ox.Quad]:
     """Parse a whole document; triples land in the default graph."""
+    if fmt == ox.RdfFormat.RDF_XML:
+        check_xml(data, source)
     try:
         return list(ox.parse(data, fmt, base_iri=base_iri))
     except SyntaxError as error:
@@ -113,7 +142,4 @@ def to_rdflib_graph(triples) -> rdflib.Graph:
 
 def from_rdflib_graph(graph: rdflib.Graph, graph_name: str) -> list[ox.Quad]:
     name = ox.NamedNode(graph_name)
-    return [
-        ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), name)
-        for s, p, o in graph
-    ]
+    return [ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), name) for s, p, o in graph]

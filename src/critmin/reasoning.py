@@ -33,9 +33,7 @@ def entailments(ontology: rdflib.Graph, data: rdflib.Graph) -> rdflib.Graph:
         closure.add(triple)
     for triple in data:
         closure.add(triple)
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
-    ).expand(closure)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
     inferred = rdflib.Graph()
     for triple in closure:
         if triple not in data and triple not in ontology and _worth_keeping(triple):

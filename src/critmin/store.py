@@ -77,9 +77,7 @@ class EmbeddedStore:
         return sorted(g.value for g in self._db.named_graphs())
 
     def graph_summaries(self) -> list[GraphSummary]:
-        counts = self.query(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-        )
+        counts = self.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
         return [GraphSummary(row["g"].value, int(row["n"].value)) for row in counts]
 
     def dataset_version(self) -> str | None:

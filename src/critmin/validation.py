@@ -53,9 +53,7 @@ class ValidationReport:
         return "\n".join(lines)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"conforms": self.conforms, "results": [asdict(v) for v in self.violations]}, indent=2
-        )
+        return json.dumps({"conforms": self.conforms, "results": [asdict(v) for v in self.violations]}, indent=2)
 
     def to_turtle(self) -> str:
         self.graph.bind("sh", SH)

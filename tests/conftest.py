@@ -1,0 +1,39 @@
+"""Shared fixtures: one real store, built once per test session from the project's files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from critmin import build
+from critmin.store import EmbeddedStore
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def store_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("store")
+    build.build(path, PROJECT)
+    return path
+
+
+@pytest.fixture(scope="session")
+def store(store_path) -> EmbeddedStore:
+    return EmbeddedStore.open(store_path)
+
+
+@pytest.fixture
+def run_cli(store_path):
+    """Run the installed `critmin` command as a user would, against the session store."""
+
+    def run(*args: str, store: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "critmin.cli", *args, "--store", str(store or store_path)]
+        env = {**os.environ, "CRITMIN_HOME": str(PROJECT)}
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=check, timeout=120)
+
+    return run
