@@ -52,6 +52,15 @@ CASES = [
     ("Labelled-label", "MinCount", "t:lithium", "rdfs:label", ["t:lithium rdfs:label"], ""),
     ("Labelled-label", "NodeKind", "t:area", "rdfs:label", ["t:area rdfs:label"], "t:area rdfs:label t:CA ."),
     ("Labelled-label", "UniqueLang", "t:sector", "rdfs:label", [], 't:sector rdfs:label "other"@en .'),
+    (
+        "Labelled-label",
+        "LanguageIn",
+        "t:joint",
+        "rdfs:label",
+        ["t:joint rdfs:label"],
+        't:joint rdfs:label "Joint"@de .',
+    ),
+    ("Event-actor", "Or", "t:announced", "cm:actor", [], "t:announced cm:actor t:lithium ."),
     ("SourceDocument-title", "MinCount", "t:src", "dct:title", ["t:src dct:title"], ""),
     ("SourceDocument-title", "MaxCount", "t:src", "dct:title", [], 't:src dct:title "second" .'),
     ("SourceDocument-publisher", "MinCount", "t:src", "dct:publisher", ["t:src dct:publisher"], ""),
@@ -494,6 +503,7 @@ def constraint_inventory(shapes: rdflib.Graph) -> set[tuple[str, str]]:
         SH.minLength: "MinLength",
         SH.uniqueLang: "UniqueLang",
         SH["or"]: "Or",
+        SH.languageIn: "LanguageIn",
     }
     inventory = set()
     for shape in shapes.subjects(rdflib.RDF.type, SH.PropertyShape):
