@@ -158,6 +158,25 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from critmin.service_settings import ServiceSettings
+    from critmin.web.app import create_app
+
+    config = ServiceSettings.from_environment(
+        store_path=args.store, query_workers=args.workers, base_url=f"http://{args.host}:{args.port}"
+    )
+    if "CRITMIN_BASE_URL" in os.environ:
+        config.base_url = os.environ["CRITMIN_BASE_URL"].rstrip("/")
+    try:
+        app = create_app(config)
+    except StoreMissingError as error:
+        raise CliError(str(error)) from None
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="critmin", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
@@ -184,6 +203,11 @@ def parser() -> argparse.ArgumentParser:
     sub = command("validate", cmd_validate, "validate RDF files against the shapes, in the graph's context")
     sub.add_argument("files", nargs="+", help="Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD files")
     sub.add_argument("--format", "-f", choices=["text", "json", "turtle"], default="text")
+    sub = command("serve", cmd_serve, "serve the SPARQL endpoint and the query editor over HTTP")
+    sub.add_argument("--host", default="127.0.0.1")
+    sub.add_argument("--port", type=int, default=8000)
+    sub.add_argument("--workers", type=int, help="query worker processes (default: $CRITMIN_QUERY_WORKERS or 4)")
+    sub.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     sub = command("export", cmd_export, "dump the store")
     sub.add_argument("--format", "-f", choices=sorted(EXPORT_FORMATS), default="nquads")
     sub.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")

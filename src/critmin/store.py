@@ -81,8 +81,10 @@ class EmbeddedStore:
         return [GraphSummary(row["g"].value, int(row["n"].value)) for row in counts]
 
     def dataset_version(self) -> str | None:
-        rows = list(self.query(VERSION_QUERY))
-        return rows[0]["version"].value if rows else None
+        if not hasattr(self, "_version"):
+            rows = list(self.query(VERSION_QUERY))
+            self._version = rows[0]["version"].value if rows else None
+        return self._version
 
     def quads(self) -> Iterator[ox.Quad]:
         return iter(self._db.quads_for_pattern(None, None, None, None))
@@ -91,6 +93,22 @@ class EmbeddedStore:
         """Every distinct triple of the union graph, in a stable order."""
         triples = {ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()}
         return sorted(triples, key=str)
+
+
+class LiveStore:
+    """Follows a store folder's `current` link, reopening when a build has swapped it."""
+
+    def __init__(self, store_path: Path):
+        self.store_path = store_path
+        self._target: Path | None = None
+        self._store: EmbeddedStore | None = None
+
+    def get(self) -> EmbeddedStore:
+        target = (self.store_path / CURRENT_LINK).resolve()
+        if self._store is None or target != self._target:
+            self._store = EmbeddedStore.open(self.store_path)
+            self._target = target
+        return self._store
 
 
 def write_database(path: Path, quads: Iterable[ox.Quad]) -> None:

@@ -1,0 +1,90 @@
+"""Look inside a SPARQL request's text before any engine sees it.
+
+pyoxigraph (like most engines) evaluates SERVICE by making HTTP requests, and a
+query's form decides which result formats fit. Neither needs a full parser: a
+tokenizer that knows comments, strings, IRIs, variables and prefixed names finds
+the keywords reliably, so that a query mentioning "SERVICE" in a string or an IRI
+is not mistaken for a federated one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+
+_TOKEN = re.compile(
+    r"""
+      (?P<comment>\#[^\n]*)
+    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+                 |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][^\s{}()<>,;.?$#'"=!&|+*/\[\]]+)
+    | (?P<pname>[^\s{}()<>,;?$#'"=!&|+*/\[\]^]*:[^\s{}()<>,;?$#'"=!&|+*/\[\]^]*)
+    | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*)
+    | (?P<other>\S)
+    """,
+    re.VERBOSE,
+)
+
+
+class RequestRejected(ValueError):
+    """A request refused before evaluation; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None when it cannot be told
+    services: list[str] = field(default_factory=list)  # IRIs, or a ?variable
+
+    @property
+    def returns_graph(self) -> bool:
+        return self.form in {"CONSTRUCT", "DESCRIBE"}
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, text) pairs, comments dropped."""
+    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
+
+
+def first_keyword(items: list[tuple[str, str]]) -> str | None:
+    """The first keyword after the prologue (BASE and PREFIX declarations)."""
+    for kind, value in items:
+        if kind == "word" and value.upper() not in {"BASE", "PREFIX"}:
+            return value.upper()
+    return None
+
+
+def inspect_query(text: str) -> QueryInfo:
+    """Tell the query form and the SERVICE targets; refuse updates."""
+    items = tokens(text)
+    keyword = first_keyword(items)
+    if keyword in UPDATE_KEYWORDS:
+        raise RequestRejected(
+            f"this is a SPARQL Update ({keyword}); the query endpoint accepts only queries", 400
+        )
+    services = []
+    for index, (kind, value) in enumerate(items):
+        if kind == "word" and value.upper() == "SERVICE":
+            following = [v for k, v in items[index + 1 : index + 3] if not (k == "word" and v.upper() == "SILENT")]
+            services.append(following[0].strip("<>") if following else "")
+    return QueryInfo(keyword if keyword in QUERY_FORMS else None, services)
+
+
+def check_services(info: QueryInfo, allowlist: list[str]) -> None:
+    """Refuse SERVICE calls unless every target starts with an allowlisted IRI."""
+    for target in info.services:
+        if target.startswith(("?", "$")) or not any(target.startswith(allowed) for allowed in allowlist):
+            if not allowlist:
+                raise RequestRejected(
+                    "SERVICE (federated query) is disabled on this endpoint; "
+                    "an operator may allow endpoints with CRITMIN_SERVICE_ALLOWLIST",
+                    403,
+                )
+            raise RequestRejected(f"SERVICE target {target or '(none)'} is not on this endpoint's allowlist", 403)

@@ -1,0 +1,115 @@
+"""The code that runs inside a query worker process.
+
+A worker opens the live store read-only, evaluates one job at a time and sends back
+either the serialised result (small ones inline, large ones as a spool file) or an
+error. It never writes to the store, so the service may kill it at any moment (a
+query past its deadline) without losing anything. Kept free of rdflib and pyshacl
+so that starting a replacement is quick.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from critmin import result_writers
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    result_format: str  # a key of result_writers' format tables
+    row_limit: int
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+@dataclass
+class QueryOutcome:
+    kind: str  # "solutions", "boolean", "graph", or "error"
+    body: bytes | None = None
+    spool_path: str | None = None
+    rows: int = 0
+    truncated: bool = False
+    error: str | None = None  # "syntax" or "evaluation"
+    message: str = ""
+    size: int = field(default=0)
+
+
+class SpoolWriter(io.RawIOBase):
+    """Keeps output in memory up to `threshold` bytes, then moves it to a file."""
+
+    def __init__(self, spool_dir: str, threshold: int):
+        self._buffer = io.BytesIO()
+        self._file = None
+        self._spool_dir = spool_dir
+        self._threshold = threshold
+        self.path: str | None = None
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.size += len(data)
+        if self._file is None and self.size > self._threshold:
+            handle, self.path = tempfile.mkstemp(dir=self._spool_dir, prefix="result-")
+            self._file = os.fdopen(handle, "wb")
+            self._file.write(self._buffer.getvalue())
+            self._buffer = io.BytesIO()
+        (self._file or self._buffer).write(data)
+        return len(data)
+
+    def finish(self) -> bytes | None:
+        if self._file is not None:
+            self._file.close()
+            return None
+        return self._buffer.getvalue()
+
+
+def execute(database: ox.Store, job: QueryJob, spool_dir: str, inline_limit: int) -> QueryOutcome:
+    defaults = [ox.NamedNode(g) for g in job.default_graphs]
+    named = [ox.NamedNode(g) for g in job.named_graphs] or None
+    try:
+        result = database.query(
+            job.query,
+            use_default_graph_as_union=not defaults,
+            default_graph=defaults or None,
+            named_graphs=named,
+        )
+        out = SpoolWriter(spool_dir, inline_limit)
+        if isinstance(result, ox.QueryBoolean):
+            kind, written = "boolean", result_writers.write_boolean(result, job.result_format, out)
+        elif isinstance(result, ox.QueryTriples):
+            kind, written = "graph", result_writers.write_triples(result, job.result_format, out, job.row_limit)
+        else:
+            kind, written = "solutions", result_writers.write_solutions(
+                result, job.result_format, out, job.row_limit
+            )
+        body = out.finish()
+        return QueryOutcome(kind, body, out.path, written.rows, written.truncated, size=out.size)
+    except SyntaxError as error:
+        return QueryOutcome("error", error="syntax", message=str(error))
+    except (OSError, ValueError, RuntimeError, KeyError) as error:
+        return QueryOutcome("error", error="evaluation", message=str(error))
+
+
+def serve(connection, store_path: str, spool_dir: str, inline_limit: int) -> None:
+    """Worker main loop: one job in, one outcome out, until told to stop (None)."""
+    database, opened = None, None
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        live = os.path.realpath(os.path.join(store_path, "current"))
+        if live != opened:
+            database, opened = ox.Store.read_only(live), live
+        connection.send(execute(database, job, spool_dir, inline_limit))

@@ -1,0 +1,61 @@
+"""Operator settings of the HTTP service, from the environment or the command line.
+
+| variable | meaning | default |
+| --- | --- | --- |
+| CRITMIN_QUERY_TIMEOUT | default time limit of a query, seconds | 30 |
+| CRITMIN_MAX_QUERY_TIMEOUT | the most a request may ask for (it may only lower) | the default |
+| CRITMIN_ROW_LIMIT | most rows (or triples) a result may have; cut results say so | 100000 |
+| CRITMIN_QUERY_WORKERS | query worker processes | 4 |
+| CRITMIN_MAX_QUERY_BYTES | largest query request body | 1 MB |
+| CRITMIN_SERVICE_ALLOWLIST | space-separated endpoint IRI prefixes SERVICE may call | none (SERVICE refused) |
+| CRITMIN_RATE_LIMIT | requests per minute per client; 0 is off | 0 |
+| CRITMIN_RATE_LIMIT_LOOPBACK | also limit clients on 127.0.0.0/8 and ::1 | off |
+| CRITMIN_CACHE_BYTES | memory for cached query results | 64 MB |
+| CRITMIN_BASE_URL | the public URL the service is reached at | http://127.0.0.1:8000 |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from critmin import settings
+
+
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+@dataclass
+class ServiceSettings:
+    store_path: Path = field(default_factory=settings.default_store_path)
+    query_timeout: float = 30.0
+    max_query_timeout: float = 30.0
+    row_limit: int = 100_000
+    query_workers: int = 4
+    max_query_bytes: int = 1 << 20
+    service_allowlist: list[str] = field(default_factory=list)
+    rate_limit_per_minute: int = 0
+    rate_limit_loopback: bool = False
+    cache_bytes: int = 64 << 20
+    base_url: str = "http://127.0.0.1:8000"
+
+    @classmethod
+    def from_environment(cls, **overrides) -> ServiceSettings:
+        timeout = _number("CRITMIN_QUERY_TIMEOUT", 30.0)
+        values = dict(
+            query_timeout=timeout,
+            max_query_timeout=max(timeout, _number("CRITMIN_MAX_QUERY_TIMEOUT", timeout)),
+            row_limit=int(_number("CRITMIN_ROW_LIMIT", 100_000)),
+            query_workers=int(_number("CRITMIN_QUERY_WORKERS", 4)),
+            max_query_bytes=int(_number("CRITMIN_MAX_QUERY_BYTES", 1 << 20)),
+            service_allowlist=os.environ.get("CRITMIN_SERVICE_ALLOWLIST", "").split(),
+            rate_limit_per_minute=int(_number("CRITMIN_RATE_LIMIT", 0)),
+            rate_limit_loopback=os.environ.get("CRITMIN_RATE_LIMIT_LOOPBACK", "") not in ("", "0", "false"),
+            cache_bytes=int(_number("CRITMIN_CACHE_BYTES", 64 << 20)),
+            base_url=os.environ.get("CRITMIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

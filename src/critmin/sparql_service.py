@@ -1,0 +1,208 @@
+"""The /sparql endpoint's logic: format choice, limits, caching, evaluation.
+
+Framework-free: it takes a parsed protocol request and the client's headers and
+returns a Reply (status, headers, body or file) that the HTTP layer sends as is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from critmin import negotiation
+from critmin.executor import QueryPool, QueryTimeout, WorkerCrashed
+from critmin.query_text import RequestRejected, check_services, inspect_query
+from critmin.query_worker import QueryJob
+from critmin.result_cache import CachedResult, ResultCache, cache_key
+from critmin.result_writers import GRAPH_MEDIA_TYPES, SOLUTION_MEDIA_TYPES
+from critmin.service_description import describe_service
+from critmin.service_settings import ServiceSettings
+from critmin.sparql_protocol import ProtocolRequest
+from critmin.store import LiveStore
+
+# What each kind of result can be sent as: (media type, writer format), in the
+# server's order of preference (the first is the default for */*).
+SOLUTION_OFFERS = [(m, k) for k, m in SOLUTION_MEDIA_TYPES.items()] + [
+    ("application/json", "json"),
+    ("application/xml", "xml"),
+    ("text/xml", "xml"),
+]
+GRAPH_OFFERS = [(m, k) for k, m in GRAPH_MEDIA_TYPES.items()] + [
+    ("text/plain", "ntriples"),
+    ("application/json", "jsonld"),
+    ("application/xml", "rdfxml"),
+]
+DESCRIPTION_OFFERS = [
+    ("text/turtle", "turtle"),
+    ("application/ld+json", "json-ld"),
+    ("application/rdf+xml", "xml"),
+    ("application/n-triples", "nt"),
+    ("application/json", "json-ld"),
+    ("application/xml", "xml"),
+]
+FORMAT_NAMES = {
+    "json": ("json", "jsonld"),
+    "xml": ("xml", "rdfxml"),
+    "csv": ("csv", None),
+    "tsv": ("tsv", None),
+    "turtle": (None, "turtle"),
+    "ttl": (None, "turtle"),
+    "ntriples": (None, "ntriples"),
+    "nt": (None, "ntriples"),
+    "n-triples": (None, "ntriples"),
+    "jsonld": (None, "jsonld"),
+    "json-ld": (None, "jsonld"),
+    "rdfxml": (None, "rdfxml"),
+    "rdf": (None, "rdfxml"),
+    "trig": (None, "trig"),
+    "nquads": (None, "nquads"),
+    "nq": (None, "nquads"),
+}
+RETRY_AFTER_SECONDS = 10
+EXPOSED_HEADERS = [
+    "ETag", "Link", "Content-Location", "Retry-After",
+    "X-Critmin-Dataset-Version", "X-Critmin-Row-Limit", "X-Critmin-Truncated", "X-Critmin-Rows",
+]  # fmt: skip
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    file_path: str | None = None
+    media_type: str = "text/plain; charset=utf-8"
+
+
+def error_reply(status: int, message: str, **headers: str) -> Reply:
+    return Reply(status, dict(headers), (message.rstrip() + "\n").encode())
+
+
+def with_charset(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    candidates = [c.strip() for c in header.split(",")]
+    bare = etag.removeprefix("W/")
+    return "*" in candidates or any(c.removeprefix("W/") == bare for c in candidates)
+
+
+class SparqlService:
+    def __init__(self, settings: ServiceSettings, pool: QueryPool, live: LiveStore, cache: ResultCache):
+        self.settings = settings
+        self.pool = pool
+        self.live = live
+        self.cache = cache
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.settings.base_url}/sparql"
+
+    # --- choices made before evaluation --------------------------------------------
+
+    def choose_format(self, returns_graph: bool, requested: str | None, accept: str | None) -> tuple[str, str]:
+        offers = GRAPH_OFFERS if returns_graph else SOLUTION_OFFERS
+        if requested:
+            name = requested.strip().lower()
+            for media_type, key in offers:
+                if name == media_type:
+                    return media_type, key
+            solution_key, graph_key = FORMAT_NAMES.get(name, (None, None))
+            key = graph_key if returns_graph else solution_key
+            if key is None:
+                kinds = "a graph (CONSTRUCT/DESCRIBE)" if returns_graph else "solutions (SELECT/ASK)"
+                raise RequestRejected(f"format={requested} does not fit a query that returns {kinds}", 400)
+            return next(m for m, k in offers if k == key), key
+        media_type = negotiation.choose(accept, [m for m, _ in offers])
+        if media_type is None:
+            available = ", ".join(dict.fromkeys(m for m, _ in offers))
+            raise RequestRejected(f"none of the accepted media types can be produced; available: {available}", 406)
+        return media_type, dict(offers)[media_type]
+
+    def choose_timeout(self, requested: str | None) -> float:
+        timeout = self.settings.query_timeout
+        if requested is None:
+            return timeout
+        try:
+            value = float(requested)
+        except ValueError:
+            raise RequestRejected(f"timeout={requested} is not a number of seconds", 400) from None
+        if not math.isfinite(value) or value <= 0:
+            raise RequestRejected("timeout must be a positive number of seconds", 400)
+        return min(value, self.settings.max_query_timeout)
+
+    # --- the request ---------------------------------------------------------------
+
+    def describe(self, accept: str | None) -> Reply:
+        store = self.live.get()
+        media_type = negotiation.choose(accept, [m for m, _ in DESCRIPTION_OFFERS])
+        if media_type is None:
+            return error_reply(406, "the service description is available as Turtle, JSON-LD, RDF/XML, N-Triples")
+        graph = describe_service(
+            self.endpoint,
+            store.graph_summaries(),
+            len(store.union_triples()),
+            federation=bool(self.settings.service_allowlist),
+            version=store.dataset_version(),
+        )
+        body = graph.serialize(format=dict(DESCRIPTION_OFFERS)[media_type], encoding="utf-8")
+        return Reply(200, {"Vary": "Accept"}, body, media_type=with_charset(media_type))
+
+    async def handle(self, request: ProtocolRequest, accept: str | None, if_none_match: str | None) -> Reply:
+        try:
+            return await self._handle(request, accept, if_none_match)
+        except RequestRejected as rejected:
+            return error_reply(rejected.status, str(rejected))
+
+    async def _handle(self, request: ProtocolRequest, accept: str | None, if_none_match: str | None) -> Reply:
+        if request.query is None:
+            return self.describe(accept)
+        info = inspect_query(request.query)
+        check_services(info, self.settings.service_allowlist)
+        media_type, fmt = self.choose_format(info.returns_graph, request.options.get("format"), accept)
+        timeout = self.choose_timeout(request.options.get("timeout"))
+        version = self.live.get().dataset_version() or "unversioned"
+        limit = self.settings.row_limit
+        key = cache_key(version, request.query, request.default_graphs, request.named_graphs, fmt, limit)
+        headers = {
+            "ETag": f'W/"{key}"',
+            "Vary": "Accept",
+            "Cache-Control": "no-cache",
+            "X-Critmin-Dataset-Version": version,
+            "X-Critmin-Row-Limit": str(limit),
+        }
+        if etag_matches(if_none_match, headers["ETag"]):
+            return Reply(304, headers)
+        if cached := self.cache.get(key):
+            return self._success(headers, cached.media_type, cached.rows, cached.truncated, body=cached.body)
+
+        job = QueryJob(request.query, fmt, limit, tuple(request.default_graphs), tuple(request.named_graphs))
+        try:
+            try:
+                outcome = await self.pool.run(job, timeout)
+            except WorkerCrashed:
+                outcome = await self.pool.run(job, timeout)  # once more, on a fresh worker
+        except QueryTimeout as timeout_error:
+            return error_reply(503, str(timeout_error), **{"Retry-After": str(RETRY_AFTER_SECONDS)})
+        except WorkerCrashed as crash:
+            return error_reply(500, str(crash))
+        if outcome.kind == "error":
+            if outcome.error == "syntax":
+                return error_reply(400, f"SPARQL syntax error: {outcome.message}")
+            return error_reply(500, f"query evaluation failed: {outcome.message}")
+        media_type = with_charset(media_type)
+        if outcome.body is not None:
+            self.cache.put(key, CachedResult(outcome.body, media_type, outcome.rows, outcome.truncated))
+        return self._success(
+            headers, media_type, outcome.rows, outcome.truncated, body=outcome.body, file_path=outcome.spool_path
+        )
+
+    @staticmethod
+    def _success(headers, media_type, rows, truncated, *, body=None, file_path=None) -> Reply:
+        headers = {**headers, "X-Critmin-Rows": str(rows)}
+        if truncated:
+            headers["X-Critmin-Truncated"] = "true"
+        return Reply(200, headers, body or b"", file_path, media_type)

@@ -1,0 +1,163 @@
+"""The FastAPI application: routes translate HTTP to the plain modules and back.
+
+Nothing here decides anything about SPARQL, formats or data: that lives in
+sparql_protocol, sparql_service, executor and store, which the CLI uses too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.background import BackgroundTask
+
+from critmin import __version__, queries, settings
+from critmin.executor import QueryPool
+from critmin.query_text import RequestRejected
+from critmin.ratelimit import RateLimiter
+from critmin.result_cache import ResultCache
+from critmin.service_settings import ServiceSettings
+from critmin.sparql_protocol import parse_request
+from critmin.sparql_service import EXPOSED_HEADERS, Reply, SparqlService, error_reply
+from critmin.store import LiveStore
+
+STATIC = Path(__file__).parent / "static"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it passes `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def remove_file(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def to_response(reply: Reply) -> Response:
+    if reply.file_path:
+        return FileResponse(
+            reply.file_path,
+            status_code=reply.status,
+            headers=reply.headers,
+            media_type=reply.media_type,
+            background=BackgroundTask(remove_file, reply.file_path),
+        )
+    return Response(reply.body, status_code=reply.status, headers=reply.headers, media_type=reply.media_type)
+
+
+def yasgui_folder() -> Path:
+    return settings.project_home() / "web" / "node_modules" / "@zazuko" / "yasgui" / "build"
+
+
+def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
+    config = service_settings or ServiceSettings.from_environment()
+    live = LiveStore(config.store_path)
+    live.get()  # fail early, with a clear message, if there is no built store
+    pool = QueryPool(config.store_path, config.query_workers)
+    sparql = SparqlService(config, pool, live, ResultCache(config.cache_bytes))
+    limiter = RateLimiter(config.rate_limit_per_minute, limit_loopback=config.rate_limit_loopback)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        await pool.start()
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="critmin",
+        version=__version__,
+        summary="A knowledge graph and SPARQL 1.1 endpoint for critical minerals",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.config = config
+    app.state.pool = pool
+    app.state.sparql = sparql
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=86400,
+    )
+
+    @app.middleware("http")
+    async def rate_limit(request: Request, call_next):
+        wait = limiter.retry_after(request.client.host if request.client else None)
+        if wait is not None:
+            seconds = str(max(1, math.ceil(wait)))
+            return to_response(error_reply(429, f"too many requests; retry in {seconds} s", **{"Retry-After": seconds}))
+        return await call_next(request)
+
+    @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
+    async def sparql_endpoint(request: Request) -> Response:
+        try:
+            body = await read_body(request, config.max_query_bytes)
+            protocol_request = parse_request(
+                request.method,
+                list(request.query_params.multi_items()),
+                request.headers.get("content-type"),
+                body,
+            )
+        except BodyTooLarge:
+            return to_response(error_reply(413, f"the request body is larger than {config.max_query_bytes} bytes"))
+        except RequestRejected as rejected:
+            return to_response(error_reply(rejected.status, str(rejected)))
+        reply = await sparql.handle(
+            protocol_request, request.headers.get("accept"), request.headers.get("if-none-match")
+        )
+        return to_response(reply)
+
+    @app.get("/health", summary="liveness and the dataset version")
+    async def health() -> JSONResponse:
+        store = live.get()
+        return JSONResponse(
+            {"status": "ok", "version": __version__, "dataset_version": store.dataset_version()},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @app.get("/api/queries", summary="the competency questions: the query editor's gallery")
+    async def gallery() -> JSONResponse:
+        return JSONResponse(
+            [
+                {"name": q.name, "title": q.title, "question": q.question, "returns": q.returns, "query": q.text}
+                for q in queries.all_queries()
+            ]
+        )
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if yasgui_folder().is_dir():
+        app.mount("/vendor/yasgui", StaticFiles(directory=yasgui_folder()), name="yasgui")
+    return app
