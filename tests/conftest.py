@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))
+
 from critmin import build
 from critmin.store import EmbeddedStore
 
@@ -25,6 +27,26 @@ def store_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def store(store_path) -> EmbeddedStore:
     return EmbeddedStore.open(store_path)
+
+
+@pytest.fixture(scope="session")
+def server_store(store_path, tmp_path_factory) -> Path:
+    """The project's store plus the W3C protocol tests' graphs."""
+    from servers import store_with_test_graphs
+
+    return store_with_test_graphs(store_path, tmp_path_factory.mktemp("server-store"))
+
+
+@pytest.fixture(scope="session")
+def server(server_store, tmp_path_factory):
+    """A real critmin server on a loopback port, as `critmin serve` runs it."""
+    from servers import start_server
+
+    running = start_server(
+        server_store, tmp_path_factory.mktemp("logs"), CRITMIN_ROW_LIMIT="1000", CRITMIN_QUERY_WORKERS="4"
+    )
+    yield running
+    running.stop()
 
 
 @pytest.fixture

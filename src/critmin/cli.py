@@ -19,6 +19,7 @@ import rdflib
 
 from critmin import build, context, queries, results, settings, validation
 from critmin.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
+from critmin.query_text import RequestRejected
 from critmin.rdf_input import RdfInputError, parse_file, to_rdflib_graph
 from critmin.store import EmbeddedStore, StoreMissingError
 
@@ -68,6 +69,8 @@ def cmd_build(args) -> int:
 def run_query(store: EmbeddedStore, text: str):
     try:
         return store.query(text)
+    except RequestRejected as error:
+        raise CliError(str(error)) from None
     except SyntaxError as error:
         raise CliError(f"SPARQL syntax error: {error}") from None
     except OSError as error:

@@ -66,9 +66,7 @@ def inspect_query(text: str) -> QueryInfo:
     items = tokens(text)
     keyword = first_keyword(items)
     if keyword in UPDATE_KEYWORDS:
-        raise RequestRejected(
-            f"this is a SPARQL Update ({keyword}); the query endpoint accepts only queries", 400
-        )
+        raise RequestRejected(f"this is a SPARQL Update ({keyword}); the query endpoint accepts only queries", 400)
     services = []
     for index, (kind, value) in enumerate(items):
         if kind == "word" and value.upper() == "SERVICE":

@@ -26,6 +26,7 @@ class QueryJob:
     row_limit: int
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None  # relative IRIs in the query resolve against it
 
 
 @dataclass
@@ -76,9 +77,11 @@ def execute(database: ox.Store, job: QueryJob, spool_dir: str, inline_limit: int
     defaults = [ox.NamedNode(g) for g in job.default_graphs]
     named = [ox.NamedNode(g) for g in job.named_graphs] or None
     try:
+        protocol_dataset = bool(defaults or named)
         result = database.query(
             job.query,
-            use_default_graph_as_union=not defaults,
+            base_iri=job.base_iri,
+            use_default_graph_as_union=not protocol_dataset,
             default_graph=defaults or None,
             named_graphs=named,
         )
@@ -88,9 +91,7 @@ def execute(database: ox.Store, job: QueryJob, spool_dir: str, inline_limit: int
         elif isinstance(result, ox.QueryTriples):
             kind, written = "graph", result_writers.write_triples(result, job.result_format, out, job.row_limit)
         else:
-            kind, written = "solutions", result_writers.write_solutions(
-                result, job.result_format, out, job.row_limit
-            )
+            kind, written = "solutions", result_writers.write_solutions(result, job.result_format, out, job.row_limit)
         body = out.finish()
         return QueryOutcome(kind, body, out.path, written.rows, written.truncated, size=out.size)
     except SyntaxError as error:

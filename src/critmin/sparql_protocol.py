@@ -84,9 +84,7 @@ def parse_request(
 
     media, parameters = split_content_type(content_type)
     if media is None:
-        raise RequestRejected(
-            f"a POST needs a Content-Type: {FORM} or {DIRECT_QUERY}", 415 if body else 400
-        )
+        raise RequestRejected(f"a POST needs a Content-Type: {FORM} or {DIRECT_QUERY}", 415 if body else 400)
     if media == FORM:
         _check_charset(parameters)
         form = parse_qsl(_utf8(body, "form body"), keep_blank_values=True)

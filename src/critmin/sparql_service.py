@@ -179,7 +179,9 @@ class SparqlService:
         if cached := self.cache.get(key):
             return self._success(headers, cached.media_type, cached.rows, cached.truncated, body=cached.body)
 
-        job = QueryJob(request.query, fmt, limit, tuple(request.default_graphs), tuple(request.named_graphs))
+        job = QueryJob(
+            request.query, fmt, limit, tuple(request.default_graphs), tuple(request.named_graphs), self.endpoint
+        )
         try:
             try:
                 outcome = await self.pool.run(job, timeout)

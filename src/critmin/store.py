@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from critmin import query_text
 from critmin.namespaces import DATASET_IRI, META_GRAPH, PREFIXES
 
 CURRENT_LINK = "current"
@@ -24,6 +25,10 @@ SELECT ?version WHERE {{
 }}"""
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def service_allowlist() -> list[str]:
+    return os.environ.get("CRITMIN_SERVICE_ALLOWLIST", "").split()
 
 
 class StoreMissingError(FileNotFoundError):
@@ -62,15 +67,19 @@ class EmbeddedStore:
         default_graphs: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
     ) -> QueryResult:
-        """Evaluate SPARQL; without an explicit dataset the default graph is the union."""
+        """Evaluate SPARQL; without an explicit dataset the default graph is the union.
+
+        Refuses SERVICE unless CRITMIN_SERVICE_ALLOWLIST allows its target: the
+        engine would otherwise make HTTP requests while querying.
+        """
+        query_text.check_services(query_text.inspect_query(sparql), service_allowlist())
         defaults = [ox.NamedNode(g) for g in default_graphs or ()]
         named = [ox.NamedNode(g) for g in named_graphs or ()] or None
         return self._db.query(
             sparql,
-            use_default_graph_as_union=not defaults,
+            use_default_graph_as_union=not (defaults or named),
             default_graph=defaults or None,
             named_graphs=named,
-            prefixes=None,
         )
 
     def named_graphs(self) -> list[str]:

@@ -1,0 +1,111 @@
+"""Start real critmin servers (uvicorn subprocesses) on loopback ports for tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from critmin.store import EmbeddedStore, point_current_at, write_database
+
+PROJECT = Path(__file__).resolve().parents[1]
+W3C_DATA = Path(__file__).parent / "w3c" / "data"
+KASEI = "http://kasei.us/2009/09/sparql/data/"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (workers live under the forkserver)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def store_with_test_graphs(project_store: Path, target: Path) -> Path:
+    """A copy of the project's store plus the W3C protocol tests' named graphs."""
+    quads = list(EmbeddedStore.open(project_store).quads())
+    for path in sorted(W3C_DATA.glob("*.nt")):
+        graph = ox.NamedNode(f"{KASEI}{path.stem}.rdf")
+        quads += [ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(path=str(path))]
+    target.mkdir(parents=True, exist_ok=True)
+    write_database(target / "db-test", quads)
+    point_current_at(target, target / "db-test")
+    return target
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(store: Path, log_dir: Path, **environment: str) -> Server:
+    port = free_port()
+    log = log_dir / f"server-{port}.log"
+    env = {**os.environ, "CRITMIN_HOME": str(PROJECT), **environment}
+    command = [sys.executable, "-m", "critmin.cli", "serve", "--store", str(store), "--port", str(port),
+               "--log-level", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return Server(url, process, log)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server did not start: {log.read_text()}")
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, symlinks=True)
+    return target
