@@ -142,6 +142,7 @@ class QueryPool:
             return False
         finally:
             loop.remove_reader(descriptor)
+            os.set_blocking(descriptor, True)  # uvloop leaves it non-blocking; recv needs blocking
 
     async def run(self, job: QueryJob, timeout: float) -> QueryOutcome:
         """Evaluate `job` within `timeout` seconds, or raise QueryTimeout."""

@@ -10,6 +10,7 @@
 | CRITMIN_SERVICE_ALLOWLIST | space-separated endpoint IRI prefixes SERVICE may call | none (SERVICE refused) |
 | CRITMIN_RATE_LIMIT | requests per minute per client; 0 is off | 0 |
 | CRITMIN_RATE_LIMIT_LOOPBACK | also limit clients on 127.0.0.0/8 and ::1 | off |
+| CRITMIN_INLINE_RESULT_BYTES | results larger than this go through a spool file | 1 MB |
 | CRITMIN_CACHE_BYTES | memory for cached query results | 64 MB |
 | CRITMIN_BASE_URL | the public URL the service is reached at | http://127.0.0.1:8000 |
 """
@@ -40,6 +41,7 @@ class ServiceSettings:
     rate_limit_per_minute: int = 0
     rate_limit_loopback: bool = False
     cache_bytes: int = 64 << 20
+    inline_result_bytes: int = 1 << 20
     base_url: str = "http://127.0.0.1:8000"
 
     @classmethod
@@ -55,6 +57,7 @@ class ServiceSettings:
             rate_limit_per_minute=int(_number("CRITMIN_RATE_LIMIT", 0)),
             rate_limit_loopback=os.environ.get("CRITMIN_RATE_LIMIT_LOOPBACK", "") not in ("", "0", "false"),
             cache_bytes=int(_number("CRITMIN_CACHE_BYTES", 64 << 20)),
+            inline_result_bytes=int(_number("CRITMIN_INLINE_RESULT_BYTES", 1 << 20)),
             base_url=os.environ.get("CRITMIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})

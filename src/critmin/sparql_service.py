@@ -166,7 +166,7 @@ class SparqlService:
         timeout = self.choose_timeout(request.options.get("timeout"))
         version = self.live.get().dataset_version() or "unversioned"
         limit = self.settings.row_limit
-        key = cache_key(version, request.query, request.default_graphs, request.named_graphs, fmt, limit)
+        key = cache_key(version, request.query, request.default_graphs, request.named_graphs, media_type, limit)
         headers = {
             "ETag": f'W/"{key}"',
             "Vary": "Accept",

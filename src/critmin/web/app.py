@@ -75,7 +75,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     config = service_settings or ServiceSettings.from_environment()
     live = LiveStore(config.store_path)
     live.get()  # fail early, with a clear message, if there is no built store
-    pool = QueryPool(config.store_path, config.query_workers)
+    pool = QueryPool(config.store_path, config.query_workers, inline_limit=config.inline_result_bytes)
     sparql = SparqlService(config, pool, live, ResultCache(config.cache_bytes))
     limiter = RateLimiter(config.rate_limit_per_minute, limit_loopback=config.rate_limit_loopback)
 
