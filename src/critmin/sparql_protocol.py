@@ -14,7 +14,7 @@ from critmin.query_text import RequestRejected
 FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
 DIRECT_UPDATE = "application/sparql-update"
-OPTION_NAMES = ("format", "timeout")
+OPTION_NAMES = ("timeout",)
 
 
 @dataclass
@@ -23,6 +23,9 @@ class ProtocolRequest:
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     options: dict[str, str] = field(default_factory=dict)
+    # Clients such as SPARQLWrapper repeat `format` (a name and a media type, or an
+    # empty value); every non-empty value is kept and the first that fits wins.
+    formats: list[str] = field(default_factory=list)
 
 
 def split_content_type(header: str | None) -> tuple[str | None, dict[str, str]]:
@@ -63,6 +66,7 @@ def _assemble(params: list[tuple[str, str]], query: str | None) -> ProtocolReque
         default_graphs=[v for k, v in params if k == "default-graph-uri"],
         named_graphs=[v for k, v in params if k == "named-graph-uri"],
         options=options,
+        formats=[v for k, v in params if k == "format" and v.strip()],
     )
 
 

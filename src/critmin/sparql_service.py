@@ -54,6 +54,8 @@ FORMAT_NAMES = {
     "json-ld": (None, "jsonld"),
     "rdfxml": (None, "rdfxml"),
     "rdf": (None, "rdfxml"),
+    "rdf+xml": (None, "rdfxml"),
+    "n3": (None, "turtle"),
     "trig": (None, "trig"),
     "nquads": (None, "nquads"),
     "nq": (None, "nquads"),
@@ -103,20 +105,27 @@ class SparqlService:
 
     # --- choices made before evaluation --------------------------------------------
 
-    def choose_format(self, returns_graph: bool, requested: str | None, accept: str | None) -> tuple[str, str]:
+    def choose_format(self, returns_graph: bool, requested: list[str], accept: str | None) -> tuple[str, str]:
         offers = GRAPH_OFFERS if returns_graph else SOLUTION_OFFERS
         if requested:
-            name = requested.strip().lower()
-            for media_type, key in offers:
-                if name == media_type:
-                    return media_type, key
-            solution_key, graph_key = FORMAT_NAMES.get(name, (None, None))
-            key = graph_key if returns_graph else solution_key
-            if key is None:
-                kinds = "a graph (CONSTRUCT/DESCRIBE)" if returns_graph else "solutions (SELECT/ASK)"
-                raise RequestRejected(f"format={requested} does not fit a query that returns {kinds}", 400)
-            return next(m for m, k in offers if k == key), key
+            for name in (r.strip().lower() for r in requested):
+                for media_type, key in offers:
+                    if name == media_type:
+                        return media_type, key
+                solution_key, graph_key = FORMAT_NAMES.get(name, (None, None))
+                key = graph_key if returns_graph else solution_key
+                if key is not None:
+                    return next(m for m, k in offers if k == key), key
+            kinds = "a graph (CONSTRUCT/DESCRIBE)" if returns_graph else "solutions (SELECT/ASK)"
+            raise RequestRejected(f"format={', '.join(requested)} does not fit a query that returns {kinds}", 400)
         media_type = negotiation.choose(accept, [m for m, _ in offers])
+        if media_type is None and returns_graph:
+            # Clients that ask every query for result types (rdflib's SPARQLStore does)
+            # get the RDF syntax of the same family, as Fuseki and Virtuoso answer them.
+            fallback = {"application/sparql-results+xml": "application/rdf+xml",
+                        "application/sparql-results+json": "application/ld+json"}  # fmt: skip
+            chosen = negotiation.choose(accept, list(fallback))
+            media_type = fallback.get(chosen) if chosen else None
         if media_type is None:
             available = ", ".join(dict.fromkeys(m for m, _ in offers))
             raise RequestRejected(f"none of the accepted media types can be produced; available: {available}", 406)
@@ -162,7 +171,7 @@ class SparqlService:
             return self.describe(accept)
         info = inspect_query(request.query)
         check_services(info, self.settings.service_allowlist)
-        media_type, fmt = self.choose_format(info.returns_graph, request.options.get("format"), accept)
+        media_type, fmt = self.choose_format(info.returns_graph, request.formats, accept)
         timeout = self.choose_timeout(request.options.get("timeout"))
         version = self.live.get().dataset_version() or "unversioned"
         limit = self.settings.row_limit

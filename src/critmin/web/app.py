@@ -111,6 +111,8 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def rate_limit(request: Request, call_next):
+        if request.url.path == "/health":  # monitoring is never throttled
+            return await call_next(request)
         wait = limiter.retry_after(request.client.host if request.client else None)
         if wait is not None:
             seconds = str(max(1, math.ceil(wait)))
