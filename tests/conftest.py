@@ -43,7 +43,9 @@ def server(server_store, tmp_path_factory):
     from servers import start_server
 
     running = start_server(
-        server_store, tmp_path_factory.mktemp("logs"), CRITMIN_ROW_LIMIT="1000",
+        server_store,
+        tmp_path_factory.mktemp("logs"),
+        CRITMIN_ROW_LIMIT="1000",
         CRITMIN_QUERY_WORKERS="4",
         CRITMIN_INLINE_RESULT_BYTES="65536",
     )

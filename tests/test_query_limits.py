@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-
 from servers import cpu_seconds, descendants, start_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
@@ -107,7 +106,7 @@ def test_nothing_reaches_the_network(server, canary):
         f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
         f"select * where {{ service <{url}> {{ ?s ?p ?o }} }}",
-        "SELECT * WHERE { BIND(<%s> AS ?e) SERVICE ?e { ?s ?p ?o } }" % url,
+        f"SELECT * WHERE {{ BIND(<{url}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
     ]
     for query in refused:
         response = sparql(server, query)
@@ -137,7 +136,9 @@ def test_cli_query_refuses_service_too(run_cli, canary):
 def test_allowlisted_service_is_called(server_store, tmp_path, canary):
     allowed = start_server(server_store, tmp_path, CRITMIN_SERVICE_ALLOWLIST=f"http://127.0.0.1:{canary.port}/")
     try:
-        ok = sparql(allowed, f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{canary.port}/sparql> {{ ?s ?p ?o }} }}")
+        ok = sparql(
+            allowed, f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{canary.port}/sparql> {{ ?s ?p ?o }} }}"
+        )
         assert ok.status_code == 200
         assert canary.connections >= 1
         other = sparql(allowed, "SELECT * WHERE { SERVICE <http://127.0.0.2:9/sparql> { ?s ?p ?o } }")

@@ -80,7 +80,9 @@ def test_nothing_acceptable_is_406(server):
                    ("json", "application/sparql-results+json"), ("text/csv", "text/csv")],
 )  # fmt: skip
 def test_format_parameter_overrides_accept(server, fmt, media):
-    response = get(server, "SELECT ?x WHERE { VALUES ?x { 1 } }", params={"format": fmt}, headers={"Accept": "image/png"})
+    response = get(
+        server, "SELECT ?x WHERE { VALUES ?x { 1 } }", params={"format": fmt}, headers={"Accept": "image/png"}
+    )
     assert response.status_code == 200 and response.headers["content-type"].startswith(media)
 
 
@@ -188,7 +190,9 @@ def test_updates_are_refused(server):
 
 def test_oversized_body_is_413(server):
     response = httpx.post(
-        f"{server.url}/sparql", content="ASK {} #" + "x" * (2 << 20), headers={"Content-Type": "application/sparql-query"}
+        f"{server.url}/sparql",
+        content="ASK {} #" + "x" * (2 << 20),
+        headers={"Content-Type": "application/sparql-query"},
     )
     assert response.status_code == 413
 
