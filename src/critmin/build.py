@@ -22,14 +22,16 @@ from critmin import __version__, reasoning, settings, validation
 from critmin.namespaces import (
     CM,
     DATASET_IRI,
+    GRAPH,
     INFERRED_GRAPH,
+    INSTANCE_NAMESPACES,
     META_GRAPH,
     ONTOLOGY_GRAPH,
     SHAPES_GRAPH,
     data_graph,
 )
 from critmin.rdf_input import from_rdflib_graph, parse_file, to_rdflib_graph
-from critmin.store import CURRENT_LINK, EmbeddedStore, point_current_at, write_database
+from critmin.store import CURRENT_LINK, EmbeddedStore, open_new_database, point_current_at
 
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -73,9 +75,17 @@ def dataset_version(home: Path, graphs: list[InputGraph]) -> str:
     digest = hashlib.sha256(f"critmin {__version__}\n".encode())
     for graph in graphs:
         for path in graph.files:
-            digest.update(str(path.relative_to(home)).encode() + b"\0")
+            digest.update(_display(path, home).encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def _display(path: Path, home: Path) -> str:
+    """A file's path relative to the project, or as given when it lies elsewhere."""
+    try:
+        return str(path.resolve().relative_to(home.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _as_rdflib(graphs: list[InputGraph]) -> rdflib.Graph:
@@ -93,7 +103,7 @@ def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int)
         meta.add((name, rdflib.RDF.type, PROV.Entity))
         meta.add((name, CM.tripleCount, rdflib.Literal(len(graph.quads))))
         for path in graph.files:
-            meta.add((name, CM.builtFromFile, rdflib.Literal(str(path.relative_to(home)))))
+            meta.add((name, CM.builtFromFile, rdflib.Literal(_display(path, home))))
     meta.add((DATASET_IRI, SD.namedGraph, INFERRED_GRAPH))
     meta.add((INFERRED_GRAPH, rdflib.RDF.type, SD.NamedGraph))
     meta.add((INFERRED_GRAPH, CM.tripleCount, rdflib.Literal(inferred)))
@@ -110,9 +120,40 @@ def _live_version(store_path: Path) -> str | None:
         return None
 
 
-def build(store_path: Path, home: Path | None = None, *, force: bool = False) -> BuildResult:
+def _extra_graphs(files: list[Path]) -> list[InputGraph]:
+    """Additional data (e.g. a generated benchmark graph), one graph per file unless
+    the file is N-Quads or TriG with graph names of its own."""
+    return [InputGraph(f"{GRAPH}extra/{path.stem}", [path]) for path in files]
+
+
+def _read(graph: InputGraph) -> None:
+    name = ox.NamedNode(graph.name)
+    for path in graph.files:
+        for quad in parse_file(path):
+            keep_graph = isinstance(quad.graph_name, ox.NamedNode)
+            graph.quads.append(quad if keep_graph else ox.Quad(quad.subject, quad.predicate, quad.object, name))
+
+
+def build(
+    store_path: Path,
+    home: Path | None = None,
+    *,
+    force: bool = False,
+    extra: list[Path] | None = None,
+    reasoner: str = "owlrl",
+    validate: bool = True,
+) -> BuildResult:
+    """Build (or keep, if unchanged) the store at `store_path`.
+
+    `reasoner` is "owlrl" (the OWL 2 RL closure in memory) or "rules" (the same
+    entailments the queries use, computed by SPARQL rules inside the store, for
+    graphs too large for owlrl). `validate=False` skips the SHACL gate for large
+    generated data; the shipped data is always validated by the test suite.
+    """
+    if reasoner not in ("owlrl", "rules"):
+        raise BuildError(f"unknown reasoner {reasoner!r}: use owlrl or rules")
     home = home or settings.project_home()
-    graphs = input_graphs(home)
+    graphs = input_graphs(home) + _extra_graphs(extra or [])
     version = dataset_version(home, graphs)
     store_path.mkdir(parents=True, exist_ok=True)
     if not force and _live_version(store_path) == version:
@@ -120,25 +161,27 @@ def build(store_path: Path, home: Path | None = None, *, force: bool = False) ->
         return BuildResult(store_path, version, False, {s.name: s.triples for s in live.graph_summaries()})
 
     for graph in graphs:
-        for path in graph.files:
-            graph.quads.extend(
-                ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph.name)) for q in parse_file(path)
-            )
-    ontology, shapes, data = _as_rdflib(graphs[:1]), _as_rdflib(graphs[1:2]), _as_rdflib(graphs[2:])
-
-    report = validation.validate(data, ontology=ontology, shapes=shapes)
-    if not report.conforms:
-        raise BuildError("the data does not conform to the shapes:\n" + report.to_text())
-    inferred = reasoning.entailments(ontology, data)
-
+        _read(graph)
     quads = [q for g in graphs for q in g.quads]
-    quads += from_rdflib_graph(inferred, str(INFERRED_GRAPH))
-    quads += from_rdflib_graph(_metadata(home, version, graphs, len(inferred)), str(META_GRAPH))
+    ontology = _as_rdflib(graphs[:1])
+    if validate or reasoner == "owlrl":
+        data = _as_rdflib(graphs[2:])
+    if validate:
+        report = validation.validate(data, ontology=ontology, shapes=_as_rdflib(graphs[1:2]))
+        if not report.conforms:
+            raise BuildError("the data does not conform to the shapes:\n" + report.to_text())
+    if reasoner == "owlrl":
+        quads += from_rdflib_graph(reasoning.entailments(ontology, data), str(INFERRED_GRAPH))
 
     unique = f"{version}-{os.getpid()}-{time.time_ns()}"
     database = store_path / f"db-{unique}"
     staging = store_path / f".staging-{unique}"
-    write_database(staging, quads)
+    with open_new_database(staging) as db:
+        db.bulk_extend(quads)
+        if reasoner == "rules":
+            reasoning.materialise_with_rules(db, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES)
+        inferred = sum(1 for _ in db.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH))))
+        db.bulk_extend(from_rdflib_graph(_metadata(home, version, graphs, inferred), str(META_GRAPH)))
     staging.rename(database)
     point_current_at(store_path, database)
     for old in [*store_path.glob("db-*"), *store_path.glob(".staging-*")]:

@@ -57,7 +57,9 @@ def write_output(data: bytes, output: Path | None) -> None:
 
 def cmd_build(args) -> int:
     try:
-        result = build.build(args.store, force=args.force)
+        result = build.build(
+            args.store, force=args.force, extra=args.extra, reasoner=args.reasoner, validate=not args.no_validate
+        )
     except (build.BuildError, RdfInputError) as error:
         raise CliError(f"build failed, the previous store is untouched:\n{error}") from None
     state = "built" if result.changed else "up to date"
@@ -198,6 +200,14 @@ def parser() -> argparse.ArgumentParser:
 
     sub = command("build", cmd_build, "(re)build the store from ontology/, shapes/ and data/")
     sub.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    sub.add_argument("--extra", type=Path, nargs="*", default=[], help="more RDF files to load (e.g. generated data)")
+    sub.add_argument(
+        "--reasoner",
+        choices=["owlrl", "rules"],
+        default="owlrl",
+        help="owlrl (in memory, the default) or rules (SPARQL rules in the store, for large graphs)",
+    )
+    sub.add_argument("--no-validate", action="store_true", help="skip the SHACL gate (large generated data)")
     command("summary", cmd_summary, "show the store's graphs, triple counts and one competency answer")
     sub = command("query", cmd_query, "run a SPARQL query against the union of all graphs")
     sub.add_argument("file", nargs="?", help="a .rq file, or a canned query name such as cq01")

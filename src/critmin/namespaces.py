@@ -10,6 +10,8 @@ CM = Namespace(ONTOLOGY_IRI + "#")
 CMS = Namespace(SHAPES_IRI + "#")
 ID = Namespace("https://w3id.org/critmin/id/")
 GRAPH = Namespace("https://w3id.org/critmin/graph/")
+BENCH_ID = Namespace("https://w3id.org/critmin/bench/")  # synthetic scale data, never real facts
+INSTANCE_NAMESPACES = (str(ID), str(BENCH_ID))
 DATASET_IRI = ID["dataset"]
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]

@@ -39,3 +39,57 @@ def entailments(ontology: rdflib.Graph, data: rdflib.Graph) -> rdflib.Graph:
         if triple not in data and triple not in ontology and _worth_keeping(triple):
             inferred.add(triple)
     return inferred
+
+
+# --- the same entailments at scale, as SPARQL rules inside the store ---------------------
+
+_RULES = [
+    # rdfs9: instances of a subclass are instances of its superclasses
+    """INSERT {{ GRAPH <{inferred}> {{ ?x a ?super }} }} WHERE {{
+         GRAPH <{ontology}> {{ ?sub rdfs:subClassOf+ ?super FILTER isIRI(?super) }}
+         GRAPH ?g {{ ?x a ?sub }} FILTER STRSTARTS(STR(?x), "{instances}")
+         FILTER NOT EXISTS {{ GRAPH ?h {{ ?x a ?super }} }} }}""",
+    # rdfs7: subproperties
+    """INSERT {{ GRAPH <{inferred}> {{ ?s ?super ?o }} }} WHERE {{
+         GRAPH <{ontology}> {{ ?sub rdfs:subPropertyOf+ ?super }}
+         GRAPH ?g {{ ?s ?sub ?o }} FILTER STRSTARTS(STR(?s), "{instances}")
+         FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?super ?o }} }} }}""",
+    # prp-inv1/2: inverses, both ways
+    """INSERT {{ GRAPH <{inferred}> {{ ?o ?q ?s }} }} WHERE {{
+         GRAPH <{ontology}> {{ {{ ?p owl:inverseOf ?q }} UNION {{ ?q owl:inverseOf ?p }} }}
+         GRAPH ?g {{ ?s ?p ?o }} FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{instances}"))
+         FILTER NOT EXISTS {{ GRAPH ?h {{ ?o ?q ?s }} }} }}""",
+    # prp-spo2: property chains of length two
+    """INSERT {{ GRAPH <{inferred}> {{ ?x ?p ?z }} }} WHERE {{
+         GRAPH <{ontology}> {{ ?p owl:propertyChainAxiom ?chain .
+             ?chain rdf:first ?a ; rdf:rest ?rest . ?rest rdf:first ?b ; rdf:rest rdf:nil }}
+         GRAPH ?g {{ ?x ?a ?y }} GRAPH ?h {{ ?y ?b ?z }} FILTER STRSTARTS(STR(?x), "{instances}")
+         FILTER NOT EXISTS {{ GRAPH ?i {{ ?x ?p ?z }} }} }}""",
+]
+_PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+"""
+
+
+def materialise_with_rules(database, ontology_graph: str, inferred_graph: str, instances: tuple[str, ...]) -> int:
+    """Compute, inside a pyoxigraph store, the entailments the queries rely on
+    (subclasses, subproperties, inverses, two-step property chains) for instances
+    whose IRIs start with one of `instances`; repeat to a fixpoint. For graphs too
+    large for owlrl's in-memory closure. Returns the number of inferred triples."""
+    import pyoxigraph as ox
+
+    graph = ox.NamedNode(inferred_graph)
+
+    def count() -> int:
+        return sum(1 for _ in database.quads_for_pattern(None, None, None, graph))
+
+    before = -1
+    while (now := count()) != before:
+        before = now
+        for rule in _RULES:
+            for prefix in instances:
+                database.update(
+                    _PREFIXES + rule.format(inferred=inferred_graph, ontology=ontology_graph, instances=prefix)
+                )
+    return before

@@ -8,6 +8,7 @@ store untouched and readers never see a half-built graph.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -120,13 +121,20 @@ class LiveStore:
         return self._store
 
 
-def write_database(path: Path, quads: Iterable[ox.Quad]) -> None:
-    """Create a new on-disk database at `path` holding exactly `quads`."""
+@contextlib.contextmanager
+def open_new_database(path: Path) -> Iterator[ox.Store]:
+    """A new on-disk database at `path`, flushed and compacted when the block ends."""
     database = ox.Store(str(path))
-    database.bulk_extend(quads)
+    yield database
     database.flush()
     database.optimize()
     del database
+
+
+def write_database(path: Path, quads: Iterable[ox.Quad]) -> None:
+    """Create a new on-disk database at `path` holding exactly `quads`."""
+    with open_new_database(path) as database:
+        database.bulk_extend(quads)
 
 
 def point_current_at(store_path: Path, database: Path) -> None:

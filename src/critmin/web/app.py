@@ -67,6 +67,27 @@ def to_response(reply: Reply) -> Response:
     return Response(reply.body, status_code=reply.status, headers=reply.headers, media_type=reply.media_type)
 
 
+class RateLimitMiddleware:
+    """429 with Retry-After for clients over their rate (plain ASGI: no per-request task overhead)."""
+
+    def __init__(self, app, limiter: RateLimiter):
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] != "/health":  # monitoring is never throttled
+            client = scope.get("client")
+            wait = self.limiter.retry_after(client[0] if client else None)
+            if wait is not None:
+                seconds = str(max(1, math.ceil(wait)))
+                response = to_response(
+                    error_reply(429, f"too many requests; retry in {seconds} s", **{"Retry-After": seconds})
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def yasgui_folder() -> Path:
     return settings.project_home() / "web" / "node_modules" / "@zazuko" / "yasgui" / "build"
 
@@ -109,15 +130,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
         max_age=86400,
     )
 
-    @app.middleware("http")
-    async def rate_limit(request: Request, call_next):
-        if request.url.path == "/health":  # monitoring is never throttled
-            return await call_next(request)
-        wait = limiter.retry_after(request.client.host if request.client else None)
-        if wait is not None:
-            seconds = str(max(1, math.ceil(wait)))
-            return to_response(error_reply(429, f"too many requests; retry in {seconds} s", **{"Retry-After": seconds}))
-        return await call_next(request)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter)
 
     @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
     async def sparql_endpoint(request: Request) -> Response:

@@ -1,0 +1,127 @@
+"""The change feed: an Activity Streams 2.0 ordered collection, IIIF Change Discovery style.
+
+Every rebuild and every write appends activities (Create, Update, Delete naming
+the changed IRIs, and a Refresh for a rebuild) to an append-only JSON-lines log in
+the store folder. A harvester reads the last page and walks back through `prev`
+until it reaches activities it has already seen.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from critmin.store import EmbeddedStore
+
+PAGE_SIZE = 100
+AS_CONTEXT = "http://iiif.io/api/discovery/1/context.json"
+LOG_NAME = "changes.jsonl"
+DIGESTS_NAME = "subject-digests.json"
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ChangeLog:
+    def __init__(self, store_path: Path):
+        self.path = store_path / LOG_NAME
+
+    def append(self, activities: list[dict]) -> None:
+        """Append activities atomically with respect to other writers."""
+        if not activities:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as log:
+            fcntl.flock(log, fcntl.LOCK_EX)
+            log.write("".join(json.dumps(a, sort_keys=True) + "\n" for a in activities))
+            log.flush()
+            os.fsync(log.fileno())
+
+    def activities(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        with self.path.open(encoding="utf-8") as log:
+            return [json.loads(line) for line in log if line.strip()]
+
+    def last_modified(self) -> str | None:
+        items = self.activities()
+        return items[-1]["endTime"] if items else None
+
+    def collection(self, base: str) -> dict:
+        total = len(self.activities())
+        pages = max(1, -(-total // PAGE_SIZE))
+        return {
+            "@context": AS_CONTEXT,
+            "id": f"{base}/changes",
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": {"id": f"{base}/changes/page/0", "type": "OrderedCollectionPage"},
+            "last": {"id": f"{base}/changes/page/{pages - 1}", "type": "OrderedCollectionPage"},
+        }
+
+    def page(self, base: str, number: int) -> dict | None:
+        items = self.activities()
+        pages = max(1, -(-len(items) // PAGE_SIZE))
+        if not 0 <= number < pages:
+            return None
+        chunk = items[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+        page = {
+            "@context": AS_CONTEXT,
+            "id": f"{base}/changes/page/{number}",
+            "type": "OrderedCollectionPage",
+            "partOf": {"id": f"{base}/changes", "type": "OrderedCollection"},
+            "startIndex": number * PAGE_SIZE,
+            "orderedItems": chunk,
+        }
+        if number > 0:
+            page["prev"] = {"id": f"{base}/changes/page/{number - 1}", "type": "OrderedCollectionPage"}
+        if number < pages - 1:
+            page["next"] = {"id": f"{base}/changes/page/{number + 1}", "type": "OrderedCollectionPage"}
+        return page
+
+
+def activity(kind: str, iri: str, object_type: str = "Object", **extra) -> dict:
+    stamp = now()
+    digest = hashlib.sha256(f"{kind}{iri}{stamp}{os.urandom(8).hex()}".encode()).hexdigest()[:24]
+    return {
+        "id": f"urn:critmin:activity:{digest}",
+        "type": kind,
+        "object": {"id": iri, "type": object_type},
+        "endTime": stamp,
+        **extra,
+    }
+
+
+def subject_digests(store: EmbeddedStore) -> dict[str, str]:
+    """A digest of each IRI subject's triples in the union, to tell what a rebuild changed."""
+    triples: dict[str, list[str]] = {}
+    for quad in store.quads():
+        subject = quad.subject
+        if hasattr(subject, "value") and str(subject).startswith("<"):
+            triples.setdefault(subject.value, []).append(f"{quad.predicate} {quad.object}")
+    return {s: hashlib.sha256("\n".join(sorted(set(t))).encode()).hexdigest()[:16] for s, t in triples.items()}
+
+
+def record_rebuild(store_path: Path, store: EmbeddedStore, dataset_iri: str) -> None:
+    """Log what a rebuild changed: Create/Update/Delete per subject IRI, then a Refresh."""
+    digests_file = store_path / DIGESTS_NAME
+    previous = json.loads(digests_file.read_text()) if digests_file.exists() else None
+    current = subject_digests(store)
+    activities = []
+    if previous is not None:
+        for iri in sorted(current.keys() - previous.keys()):
+            activities.append(activity("Create", iri))
+        for iri in sorted(previous.keys() - current.keys()):
+            activities.append(activity("Delete", iri))
+        for iri in sorted(k for k in current.keys() & previous.keys() if current[k] != previous[k]):
+            activities.append(activity("Update", iri))
+    activities.append(activity("Refresh", dataset_iri, "Dataset", summary="the store was rebuilt"))
+    ChangeLog(store_path).append(activities)
+    temporary = digests_file.with_suffix(".tmp")
+    temporary.write_text(json.dumps(current))
+    os.replace(temporary, digests_file)

@@ -1,0 +1,94 @@
+"""Release dumps: gzip N-Quads (all graphs), gzip N-Triples and Turtle (the union).
+
+Each dataset version is a release; its dumps are written once into the store
+folder, named after the version, and never change (so they can be served with
+`Cache-Control: immutable`), each with a `.sha256` file. Their triple counts are
+those the endpoint reports for the same graph.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from critmin.store import EmbeddedStore
+
+
+@dataclass(frozen=True)
+class Dump:
+    kind: str  # nquads, ntriples, turtle
+    file_name: str
+    media_type: str
+    compression: str | None  # a media type, e.g. application/gzip
+    byte_size: int
+    sha256: str
+    triples: int
+    description: str
+
+
+KINDS = {
+    "nquads": ("nq.gz", "application/n-quads", "application/gzip", "every named graph, as N-Quads"),
+    "ntriples": ("nt.gz", "application/n-triples", "application/gzip", "the public union graph, as N-Triples"),
+    "turtle": ("ttl", "text/turtle", None, "the public union graph, as Turtle"),
+}
+_lock = threading.Lock()
+
+
+def release_folder(store_path: Path, version: str) -> Path:
+    return store_path / "dumps" / version
+
+
+def _write(path: Path, data: bytes, compress: bool) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "wb") as stream:
+        if compress:
+            with gzip.GzipFile(fileobj=stream, mode="wb", mtime=0) as zipped:
+                zipped.write(data)
+        else:
+            stream.write(data)
+    os.replace(temporary, path)
+
+
+def ensure_dumps(store: EmbeddedStore, store_path: Path) -> list[Dump]:
+    """The release's dumps, writing them first if this version has none yet."""
+    version = store.dataset_version() or "unversioned"
+    folder = release_folder(store_path, version)
+    index = folder / "index.json"
+    with _lock:
+        if index.exists():
+            return [Dump(**entry) for entry in json.loads(index.read_text())]
+        folder.mkdir(parents=True, exist_ok=True)
+        quads = sorted(store.quads(), key=str)
+        union = store.union_triples()
+        dumps = []
+        for kind, (suffix, media_type, compression, description) in KINDS.items():
+            if kind == "nquads":
+                data, count = ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads)
+            else:
+                fmt = ox.RdfFormat.N_TRIPLES if kind == "ntriples" else ox.RdfFormat.TURTLE
+                data, count = ox.serialize(union, format=fmt), len(union)
+            name = f"critmin-{version}.{suffix}"
+            _write(folder / name, data, compression is not None)
+            payload = (folder / name).read_bytes()
+            digest = hashlib.sha256(payload).hexdigest()
+            (folder / f"{name}.sha256").write_text(f"{digest}  {name}\n")
+            dumps.append(Dump(kind, name, media_type, compression, len(payload), digest, count, description))
+        _write(index, json.dumps([asdict(d) for d in dumps], indent=1).encode(), False)
+        return dumps
+
+
+def find_dump(store_path: Path, file_name: str) -> Path | None:
+    """A dump file (or its .sha256) of any release, by name."""
+    if "/" in file_name or not file_name.startswith("critmin-"):
+        return None
+    version = file_name.removeprefix("critmin-").split(".", 1)[0]
+    path = release_folder(store_path, version) / file_name
+    return path if path.is_file() else None

@@ -1,0 +1,206 @@
+"""Linked-data views of the graph: what a dereferenced IRI returns.
+
+A description holds the resource's outgoing triples, the labels of what it links
+to, a bounded list of incoming links, and the sources it cites; `as_graph` turns it
+into the RDF document a harvester receives, with document metadata (license,
+dataset, primary topic) on the document's own IRI so that it can be told apart
+from the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
+
+from critmin.namespaces import DATASET_IRI, INFERRED_GRAPH
+from critmin.rdf_input import to_rdflib_term
+from critmin.store import EmbeddedStore
+
+PUBLIC_BASE = "https://w3id.org/critmin/"
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+LICENSE = rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
+INCOMING_LIMIT = 100
+LABEL_PREDICATES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
+
+
+@dataclass
+class Statement:
+    predicate: rdflib.URIRef
+    value: rdflib.term.Node
+    graph: str
+    inferred: bool
+
+
+@dataclass
+class Source:
+    iri: str
+    title: str
+    issued: str | None
+    page: str | None
+
+
+@dataclass
+class Description:
+    iri: str
+    statements: list[Statement]
+    incoming: list[tuple[rdflib.URIRef, rdflib.URIRef]]
+    incoming_total: int
+    labels: dict[str, str]
+    label_triples: list[tuple]
+    sources: list[Source]
+    replaced_by: str | None = None
+    extra: rdflib.Graph = field(default_factory=rdflib.Graph)  # triples of linked nodes shown alongside
+
+    @property
+    def label(self) -> str:
+        return self.labels.get(self.iri) or self.iri.rsplit("/", 1)[-1]
+
+    @property
+    def types(self) -> list[rdflib.URIRef]:
+        return [s.value for s in self.statements if s.predicate == RDF.type and not s.inferred]
+
+    @property
+    def definition(self) -> str | None:
+        for statement in self.statements:
+            if statement.predicate in (SKOS.definition, RDFS.comment):
+                return str(statement.value)
+        return None
+
+
+def _rows(store: EmbeddedStore, query: str) -> list[dict]:
+    result = store.query(query)
+    names = [v.value for v in result.variables]
+    return [{n: (to_rdflib_term(s[n]) if s[n] is not None else None) for n in names} for s in result]
+
+
+def _labels(store: EmbeddedStore, iris: set[str]) -> tuple[dict[str, str], list[tuple]]:
+    """Readable names of `iris`, and the triples that state them."""
+    if not iris:
+        return {}, []
+    values = " ".join(f"<{i}>" for i in sorted(iris))
+    found: dict[str, str] = {}
+    triples = []
+    rows = _rows(
+        store,
+        f"""SELECT DISTINCT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }}
+            VALUES ?p {{ <{RDFS.label}> <{SKOS.prefLabel}> <{DCTERMS.title}> }} ?x ?p ?l }} ORDER BY ?x ?p ?l""",
+    )
+    for row in rows:
+        triples.append((row["x"], row["p"], row["l"]))
+        if row["p"] == RDFS.label and getattr(row["l"], "language", None) in (None, "en"):
+            found[str(row["x"])] = str(row["l"])
+        else:
+            found.setdefault(str(row["x"]), str(row["l"]))
+    return found, triples
+
+
+def describe(store: EmbeddedStore, iri: str) -> Description | None:
+    """The description of `iri`, or None when the graph says nothing about it."""
+    node = f"<{iri}>"
+    outgoing = _rows(store, f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} }}")
+    if not outgoing:
+        return None
+    seen: dict[tuple, Statement] = {}
+    for row in outgoing:
+        key = (row["p"], row["o"])
+        inferred = str(row["g"]) == str(INFERRED_GRAPH)
+        if key not in seen or seen[key].inferred:
+            seen[key] = Statement(row["p"], row["o"], str(row["g"]), inferred)
+    statements = sorted(seen.values(), key=lambda s: (s.predicate != RDF.type, str(s.predicate), str(s.value)))
+    total = int(_rows(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {node} }}")[0]["n"])
+    incoming = [
+        (row["s"], row["p"])
+        for row in _rows(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {node} }} ORDER BY ?s ?p LIMIT {INCOMING_LIMIT}")
+    ]
+    linked = {iri} | {str(s.value) for s in statements if isinstance(s.value, rdflib.URIRef)}
+    linked |= {str(p) for (p,) in ((s.predicate,) for s in statements)} | {str(s) for s, _ in incoming}
+    labels, label_triples = _labels(store, linked)
+    sources = [
+        Source(str(r["s"]), str(r["title"]), r["issued"] and str(r["issued"]), r["page"] and str(r["page"]))
+        for r in _rows(
+            store,
+            f"""SELECT DISTINCT ?s ?title ?issued ?page WHERE {{ {node} <{DCTERMS.source}> ?s .
+                ?s <{DCTERMS.title}> ?title OPTIONAL {{ ?s <{DCTERMS.issued}> ?issued }}
+                OPTIONAL {{ ?s <{FOAF.page}> ?page }} }} ORDER BY ?title""",
+        )
+    ]
+    replaced = next((str(s.value) for s in statements if s.predicate == DCTERMS.isReplacedBy), None)
+    description = Description(iri, statements, incoming, total, labels, label_triples, sources, replaced)
+    for bnode in [s.value for s in statements if isinstance(s.value, rdflib.BNode)]:
+        description.extra += _bounded_description(store, bnode)
+    return description
+
+
+def _bounded_description(store: EmbeddedStore, bnode: rdflib.BNode, depth: int = 0) -> rdflib.Graph:
+    """The triples of a blank node object, recursively (a concise bounded description)."""
+    graph = rdflib.Graph()
+    if depth > 8:
+        return graph
+    for triple in store.query(f"CONSTRUCT {{ _:{bnode} ?p ?o }} WHERE {{ _:{bnode} ?p ?o }}"):
+        graph.add(tuple(to_rdflib_term(t) for t in (triple.subject, triple.predicate, triple.object)))
+    return graph
+
+
+def is_retired(description: Description) -> bool:
+    return description.replaced_by is not None and any(
+        s.predicate == OWL.deprecated and str(s.value).lower() == "true" for s in description.statements
+    )
+
+
+def incoming_query(iri: str) -> str:
+    return f"SELECT ?subject ?property WHERE {{ ?subject ?property <{iri}> }}"
+
+
+def as_graph(description: Description, document: str, endpoint: str) -> rdflib.Graph:
+    """The RDF document for `description`, served at `document`."""
+    graph = rdflib.Graph()
+    subject = rdflib.URIRef(description.iri)
+    for statement in description.statements:
+        graph.add((subject, statement.predicate, statement.value))
+    graph += description.extra
+    for triple in description.label_triples:
+        graph.add(triple)
+    for other, predicate in description.incoming:
+        graph.add((other, predicate, subject))
+    doc = rdflib.URIRef(document)
+    graph.add((doc, RDF.type, FOAF.Document))
+    graph.add((doc, FOAF.primaryTopic, subject))
+    graph.add((doc, DCTERMS.license, LICENSE))
+    graph.add((doc, VOID.inDataset, DATASET_IRI))
+    if description.incoming_total > len(description.incoming):
+        more = f"{endpoint}?{urlencode({'query': incoming_query(description.iri)})}"
+        graph.add((doc, RDFS.seeAlso, rdflib.URIRef(more)))
+    _bind(graph)
+    return graph
+
+
+def _bind(graph: rdflib.Graph) -> None:
+    from critmin.namespaces import PREFIXES
+
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+
+
+def local_path(iri: str) -> str | None:
+    """The service path an IRI of ours is served at, or None for other IRIs."""
+    if iri.startswith(PUBLIC_BASE + "id/") or iri.startswith(PUBLIC_BASE + "graph/"):
+        return "/" + iri[len(PUBLIC_BASE) :]
+    if iri.startswith(PUBLIC_BASE + "ontology"):
+        return "/ontology" + ("#" + iri.split("#", 1)[1] if "#" in iri else "")
+    if iri.startswith(PUBLIC_BASE + "shapes"):
+        return "/shapes" + ("#" + iri.split("#", 1)[1] if "#" in iri else "")
+    return None
+
+
+def subject_iris(store: EmbeddedStore, prefixes: tuple[str, ...] = ("id/",)) -> list[str]:
+    """Every IRI under our instance namespace that is the subject of some triple."""
+    filters = " || ".join(f'STRSTARTS(STR(?s), "{PUBLIC_BASE}{p}")' for p in prefixes)
+    return [
+        r["s"].value
+        for r in store.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER ({filters}) }} ORDER BY ?s")
+        if isinstance(r["s"], ox.NamedNode)
+    ]
