@@ -13,12 +13,13 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 
-from critmin import __version__, reasoning, settings, validation
+from critmin import __version__, changes, reasoning, settings, validation
 from critmin.namespaces import (
     CM,
     DATASET_IRI,
@@ -96,6 +97,8 @@ def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int)
     meta = rdflib.Graph()
     meta.add((DATASET_IRI, rdflib.RDF.type, SD.Dataset))
     meta.add((DATASET_IRI, CM.datasetVersion, rdflib.Literal(version)))
+    built = datetime.now(UTC).replace(microsecond=0)
+    meta.add((DATASET_IRI, rdflib.DCTERMS.modified, rdflib.Literal(built.isoformat(), datatype=rdflib.XSD.dateTime)))
     for graph in graphs:
         name = rdflib.URIRef(graph.name)
         meta.add((DATASET_IRI, SD.namedGraph, name))
@@ -188,4 +191,5 @@ def build(
         if old != database:
             shutil.rmtree(old, ignore_errors=True)
     live = EmbeddedStore.open(store_path)
+    changes.record_rebuild(store_path, live, str(DATASET_IRI))
     return BuildResult(store_path, version, True, {s.name: s.triples for s in live.graph_summaries()})

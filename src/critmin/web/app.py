@@ -28,6 +28,7 @@ from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import parse_request
 from critmin.sparql_service import EXPOSED_HEADERS, Reply, SparqlService, error_reply
 from critmin.store import LiveStore
+from critmin.web.linked_data_routes import create_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -172,6 +173,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
+    app.include_router(create_router(live, config.base_url, config.store_path))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if yasgui_folder().is_dir():
         app.mount("/vendor/yasgui", StaticFiles(directory=yasgui_folder()), name="yasgui")

@@ -50,6 +50,14 @@ function startEditor() {
     yasr: { prefixes: PREFIXES, defaultPlugin: "table" },
   });
   yasgui.on("query", (_, tab) => updateDownloads(tab.getQuery()));
+  const asked = new URLSearchParams(window.location.search).get("query");
+  if (asked) {
+    // A "query this" link from a resource page: load the query and run it.
+    const tab = yasgui.getTab();
+    tab.setQuery(asked);
+    updateDownloads(asked);
+    tab.query();
+  }
   return yasgui;
 }
 

@@ -1,0 +1,293 @@
+"""Routes for harvesters and browsers: dereferenceable IRIs, ontology, shapes, VoID,
+dumps, change feed, sitemap. Each route asks the plain modules for content and only
+handles HTTP: negotiation, conditional requests, headers.
+
+IRIs answer 200 with `Content-Location` naming the format-specific document (as
+LodView and DBpedia's newer pages do) rather than 303 to it: one round trip for
+harvesters, and the document URL is still explicit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import rdflib
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+
+from critmin import changes, dumps, html_views, linked_data, negotiation, void
+from critmin.namespaces import DATASET_IRI, ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI
+from critmin.rdf_input import to_rdflib_graph
+from critmin.store import LiveStore
+
+REPRESENTATIONS = {  # suffix: (media type, rdflib format)
+    "ttl": ("text/turtle", "turtle"),
+    "html": ("text/html", None),
+    "nt": ("application/n-triples", "nt"),
+    "jsonld": ("application/ld+json", "json-ld"),
+    "rdf": ("application/rdf+xml", "xml"),
+}
+FORMAT_ALIASES = {"turtle": "ttl", "ntriples": "nt", "json-ld": "jsonld", "rdfxml": "rdf", "xml": "rdf"}
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def split_suffix(path: str) -> tuple[str, str | None]:
+    stem, dot, suffix = path.rpartition(".")
+    if dot and suffix in REPRESENTATIONS and "/" not in suffix:
+        return stem, suffix
+    return path, None
+
+
+def choose(request: Request, suffix: str | None, offers: list[str]) -> str | None:
+    """The representation (a key of REPRESENTATIONS): suffix, then ?format=, then Accept."""
+    requested = suffix or request.query_params.get("format")
+    if requested:
+        key = FORMAT_ALIASES.get(requested, requested)
+        return key if key in offers else None
+    media = negotiation.choose(request.headers.get("accept"), [REPRESENTATIONS[k][0] for k in offers])
+    return next((k for k in offers if REPRESENTATIONS[k][0] == media), None)
+
+
+def not_acceptable(offers: list[str]) -> Response:
+    available = ", ".join(REPRESENTATIONS[k][0] for k in offers)
+    return Response(f"none of the accepted media types can be produced; available: {available}\n", 406,
+                    media_type="text/plain; charset=utf-8")  # fmt: skip
+
+
+class Conditional:
+    """ETag and Last-Modified for a response, and the 304 answer to a revalidation."""
+
+    def __init__(self, request: Request, tag_parts: tuple, modified: str | None):
+        digest = hashlib.sha256(repr(tag_parts).encode()).hexdigest()[:24]
+        self.etag = f'W/"{digest}"'
+        self.modified = modified
+        self.request = request
+
+    def headers(self) -> dict[str, str]:
+        headers = {"ETag": self.etag, "Cache-Control": "no-cache"}
+        if self.modified:
+            headers["Last-Modified"] = self.modified
+        return headers
+
+    def not_modified(self) -> Response | None:
+        match = self.request.headers.get("if-none-match")
+        if match:
+            tags = {t.strip().removeprefix("W/") for t in match.split(",")}
+            if self.etag.removeprefix("W/") in tags or "*" in tags:
+                return Response(status_code=304, headers=self.headers())
+            return None
+        since = self.request.headers.get("if-modified-since")
+        if since and self.modified:
+            try:
+                if parsedate_to_datetime(self.modified) <= parsedate_to_datetime(since):
+                    return Response(status_code=304, headers=self.headers())
+            except (TypeError, ValueError):
+                return None
+        return None
+
+
+def http_date(iso: str | None) -> str | None:
+    if not iso:
+        return None
+    from datetime import datetime
+
+    return format_datetime(datetime.fromisoformat(iso.replace("Z", "+00:00")), usegmt=True)
+
+
+def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter:
+    router = APIRouter()
+
+    def modified() -> str | None:
+        store = live.get()
+        rows = list(store.query(
+            f"SELECT ?m WHERE {{ GRAPH ?g {{ <{DATASET_IRI}> <http://purl.org/dc/terms/modified> ?m }} }}"))  # fmt: skip
+        return http_date(rows[0]["m"].value) if rows else None
+
+    def rdf_response(graph: rdflib.Graph, key: str, headers: dict[str, str]) -> Response:
+        media, fmt = REPRESENTATIONS[key]
+        body = graph.serialize(format=fmt, encoding="utf-8")
+        media_type = f"{media}; charset=utf-8" if media.startswith("text/") else media
+        return Response(body, media_type=media_type, headers=headers)
+
+    def alternates(path: str, keys: list[str]) -> dict[str, str]:
+        return {REPRESENTATIONS[k][0]: f"{path}.{k}" for k in keys}
+
+    def link_header(path: str, keys: list[str], cite_as: str) -> str:
+        parts = [f'<{path}.{k}>; rel="alternate"; type="{REPRESENTATIONS[k][0]}"' for k in keys]
+        parts += [f'<{LICENSE}>; rel="license"', f'<{cite_as}>; rel="cite-as"',
+                  '</.well-known/void>; rel="describedby"; type="text/turtle"']  # fmt: skip
+        return ", ".join(parts)
+
+    async def dereference(request: Request, kind: str, path: str) -> Response:
+        resource_path, suffix = split_suffix(path)
+        iri = f"{linked_data.PUBLIC_BASE}{kind}/{resource_path}"
+        offers = ["ttl", "html", "nt", "jsonld", "rdf"]
+        key = choose(request, suffix, offers)
+        if key is None:
+            return not_acceptable(offers)
+        store = live.get()
+        description = linked_data.describe(store, iri)
+        if description is None:
+            return Response(f"nothing is known about {iri}\n", 404, media_type="text/plain; charset=utf-8")
+        service_path = f"/{kind}/{resource_path}"
+        conditional = Conditional(request, (store.dataset_version(), iri, key), modified())
+        headers = {
+            **conditional.headers(),
+            "Vary": "Accept",
+            "Content-Location": f"{service_path}.{key}",
+            "Link": link_header(service_path, [k for k in offers if k != key], iri),
+        }
+        if linked_data.is_retired(description):
+            headers["Link"] += f', <{description.replaced_by}>; rel="successor-version"'
+            return Response(f"{iri} is retired; it was replaced by {description.replaced_by}\n", 410,
+                            headers=headers, media_type="text/plain; charset=utf-8")  # fmt: skip
+        if (answer := conditional.not_modified()) is not None:
+            return answer
+        more = None
+        if description.incoming_total > len(description.incoming):
+            more = f"/sparql?{urlencode({'query': linked_data.incoming_query(iri), 'format': 'csv'})}"
+        if key == "html":
+            html = html_views.resource_page(description, alternates(service_path, offers[0:1] + offers[2:]), more)
+            return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+        document = f"{base_url}{service_path}.{key}"
+        return rdf_response(linked_data.as_graph(description, document, f"{base_url}/sparql"), key, headers)
+
+    @router.get("/id/{path:path}", summary="dereference an instance IRI https://w3id.org/critmin/id/...")
+    async def instance(request: Request, path: str) -> Response:
+        return await dereference(request, "id", path)
+
+    @router.get("/graph/{path:path}", summary="dereference a named-graph IRI https://w3id.org/critmin/graph/...")
+    async def named_graph(request: Request, path: str) -> Response:
+        return await dereference(request, "graph", path)
+
+    def stored_graph(name: str) -> rdflib.Graph:
+        store = live.get()
+        graph = to_rdflib_graph(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"))
+        for prefix, namespace in (("cm", ONTOLOGY_IRI + "#"), ("cms", SHAPES_IRI + "#"), ("sh", str(rdflib.SH)),
+                                  ("skos", str(rdflib.SKOS)), ("dct", str(rdflib.DCTERMS))):  # fmt: skip
+            graph.bind(prefix, namespace, override=True)
+        return graph
+
+    async def document(request: Request, path: str, graph_name: str, iri: str, render) -> Response:
+        offers = ["html", "ttl", "nt", "jsonld", "rdf"]
+        _, suffix = split_suffix(path)
+        key = choose(request, suffix, offers)
+        if key is None:
+            return not_acceptable(offers)
+        store = live.get()
+        stem = path.rsplit(".", 1)[0] if suffix else path
+        conditional = Conditional(request, (store.dataset_version(), graph_name, key), modified())
+        headers = {**conditional.headers(), "Vary": "Accept", "Content-Location": f"{stem}.{key}",
+                   "Link": link_header(stem, [k for k in offers if k != key], iri)}  # fmt: skip
+        if (answer := conditional.not_modified()) is not None:
+            return answer
+        graph = stored_graph(graph_name)
+        if key == "html":
+            return Response(render(graph, iri, alternates(stem, offers[1:])), media_type="text/html; charset=utf-8",
+                            headers=headers)  # fmt: skip
+        return rdf_response(graph, key, headers)
+
+    def version_of(graph_name: str) -> str:
+        graph = stored_graph(graph_name)
+        return str(next(graph.objects(None, rdflib.OWL.versionInfo), ""))
+
+    @router.get("/ontology", summary="the ontology: HTML documentation or RDF")
+    @router.get("/ontology.{suffix}", include_in_schema=False)
+    async def ontology(request: Request, suffix: str | None = None) -> Response:
+        path = "/ontology" + (f".{suffix}" if suffix else "")
+        return await document(request, path, str(ONTOLOGY_GRAPH), ONTOLOGY_IRI, html_views.ontology_page)
+
+    @router.get("/ontology/{version}", summary="a version of the ontology (its owl:versionIRI)")
+    async def ontology_version(request: Request, version: str) -> Response:
+        number, suffix = split_suffix(version)
+        if number != version_of(str(ONTOLOGY_GRAPH)):
+            return Response(f"no ontology version {number}\n", 404, media_type="text/plain; charset=utf-8")
+        path = f"/ontology/{number}" + (f".{suffix}" if suffix else "")
+        return await document(request, path, str(ONTOLOGY_GRAPH), ONTOLOGY_IRI, html_views.ontology_page)
+
+    @router.get("/shapes", summary="the SHACL shapes: HTML documentation or RDF")
+    @router.get("/shapes.{suffix}", include_in_schema=False)
+    async def shapes(request: Request, suffix: str | None = None) -> Response:
+        path = "/shapes" + (f".{suffix}" if suffix else "")
+        return await document(request, path, str(SHAPES_GRAPH), SHAPES_IRI, html_views.shapes_page)
+
+    @router.get("/.well-known/void", summary="VoID + DCAT description of the dataset")
+    async def void_description(request: Request) -> Response:
+        offers = ["ttl", "nt", "jsonld", "rdf"]
+        key = choose(request, None, offers)
+        if key is None:
+            return not_acceptable(offers)
+        store = live.get()
+        conditional = Conditional(request, (store.dataset_version(), "void", key), modified())
+        headers = {**conditional.headers(), "Vary": "Accept"}
+        if (answer := conditional.not_modified()) is not None:
+            return answer
+        release = dumps.ensure_dumps(store, store_path)
+        iso = next((r["m"].value for r in store.query(
+            f"SELECT ?m WHERE {{ GRAPH ?g {{ <{DATASET_IRI}> <http://purl.org/dc/terms/modified> ?m }} }}")), None)  # fmt: skip
+        return rdf_response(void.describe_dataset(store, base_url, release, iso), key, headers)
+
+    @router.get("/dumps/", summary="the current release's dumps")
+    async def dump_index() -> JSONResponse:
+        release = dumps.ensure_dumps(live.get(), store_path)
+        return JSONResponse([{**d.__dict__, "url": f"{base_url}/dumps/{d.file_name}"} for d in release])
+
+    @router.get("/dumps/{name}", summary="a dump file, its .sha256, or the `latest` alias")
+    async def dump_file(name: str) -> Response:
+        if name.startswith("latest."):
+            release = dumps.ensure_dumps(live.get(), store_path)
+            wanted = name.removeprefix("latest.")
+            for dump in release:
+                current = dump.file_name.split(".", 1)[1]
+                if wanted in (current, current + ".sha256"):
+                    target = dump.file_name + (".sha256" if wanted.endswith(".sha256") else "")
+                    return RedirectResponse(f"/dumps/{target}", 302, headers={"Cache-Control": "no-cache"})
+            return Response(f"no dump {name}\n", 404, media_type="text/plain; charset=utf-8")
+        path = dumps.find_dump(store_path, name)
+        if path is None:
+            return Response(f"no dump {name}\n", 404, media_type="text/plain; charset=utf-8")
+        media = "text/plain; charset=utf-8" if name.endswith(".sha256") else (
+            "application/gzip" if name.endswith(".gz") else "text/turtle; charset=utf-8")  # fmt: skip
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+    @router.get("/changes", summary="the change feed (Activity Streams 2.0 OrderedCollection)")
+    async def change_feed(request: Request) -> Response:
+        log = changes.ChangeLog(store_path)
+        conditional = Conditional(request, ("changes", len(log.activities())), http_date(log.last_modified()))
+        if (answer := conditional.not_modified()) is not None:
+            return answer
+        return JSONResponse(log.collection(base_url), headers=conditional.headers(),
+                            media_type="application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"")  # fmt: skip
+
+    @router.get("/changes/page/{number}", summary="one page of the change feed")
+    async def change_page(request: Request, number: int) -> Response:
+        log = changes.ChangeLog(store_path)
+        content = log.page(base_url, number)
+        if content is None:
+            return Response(f"no page {number}\n", 404, media_type="text/plain; charset=utf-8")
+        conditional = Conditional(request, ("changes", number, len(content["orderedItems"])), None)
+        if (answer := conditional.not_modified()) is not None:
+            return answer
+        return JSONResponse(content, headers=conditional.headers(),
+                            media_type="application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"")  # fmt: skip
+
+    @router.get("/sitemap.xml", summary="every HTML page, with lastmod")
+    async def sitemap(request: Request) -> Response:
+        store = live.get()
+        last = modified()
+        lastmod = parsedate_to_datetime(last).date().isoformat() if last else None
+        conditional = Conditional(request, (store.dataset_version(), "sitemap"), last)
+        if (answer := conditional.not_modified()) is not None:
+            return answer
+        urls = [f"{base_url}/", f"{base_url}/ontology", f"{base_url}/shapes"]
+        urls += [f"{base_url}{linked_data.local_path(iri)}" for iri in linked_data.subject_iris(store)]
+        entries = "".join(
+            f"<url><loc>{u}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>\n" for u in urls
+        )
+        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n'
+        return Response(body, media_type="application/xml", headers=conditional.headers())
+
+    return router
