@@ -53,6 +53,18 @@ def server(server_store, tmp_path_factory):
     running.stop()
 
 
+@pytest.fixture(scope="session")
+def harvest_server(store_path, tmp_path_factory):
+    """A server with default limits on a private copy of the project's store (it may be written to)."""
+    from servers import copy_store, start_server
+
+    folder = copy_store(store_path, tmp_path_factory.mktemp("harvest") / "store")
+    running = start_server(folder, tmp_path_factory.mktemp("harvest-logs"))
+    running.store = folder
+    yield running
+    running.stop()
+
+
 @pytest.fixture
 def run_cli(store_path):
     """Run the installed `critmin` command as a user would, against the session store."""

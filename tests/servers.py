@@ -19,6 +19,7 @@ from critmin.store import EmbeddedStore, point_current_at, write_database
 
 PROJECT = Path(__file__).resolve().parents[1]
 W3C_DATA = Path(__file__).parent / "w3c" / "data"
+RETIRED = Path(__file__).parent / "fixtures" / "retired.nt"
 KASEI = "http://kasei.us/2009/09/sparql/data/"
 
 
@@ -63,6 +64,8 @@ def store_with_test_graphs(project_store: Path, target: Path) -> Path:
     for path in sorted(W3C_DATA.glob("*.nt")):
         graph = ox.NamedNode(f"{KASEI}{path.stem}.rdf")
         quads += [ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(path=str(path))]
+    retired = ox.NamedNode("https://w3id.org/critmin/graph/test/retired")
+    quads += [ox.Quad(q.subject, q.predicate, q.object, retired) for q in ox.parse(path=str(RETIRED))]
     target.mkdir(parents=True, exist_ok=True)
     write_database(target / "db-test", quads)
     point_current_at(target, target / "db-test")

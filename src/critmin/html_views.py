@@ -124,6 +124,22 @@ def resource_page(description: Description, alternates: dict[str, str], incoming
     return page(description.label, body, alternates=alternates)
 
 
+HEADER_FIELDS = [
+    ("Version IRI", OWL.versionIRI),
+    ("Version", OWL.versionInfo),
+    ("License", DCTERMS.license),
+    ("Creator", DCTERMS.creator),
+    ("Created", DCTERMS.created),
+    ("Modified", DCTERMS.modified),
+]
+TERM_KINDS = [
+    ("Classes", OWL.Class),
+    ("Object properties", OWL.ObjectProperty),
+    ("Datatype properties", OWL.DatatypeProperty),
+    ("Annotation properties", OWL.AnnotationProperty),
+]
+
+
 def _terms(graph: rdflib.Graph, kind, namespace: str) -> list[rdflib.URIRef]:
     return sorted(t for t in graph.subjects(RDF.type, kind) if str(t).startswith(namespace))
 
@@ -134,19 +150,11 @@ def ontology_page(graph: rdflib.Graph, ontology_iri: str, alternates: dict[str, 
     namespace = ontology_iri + "#"
     meta = "".join(
         f"<dt>{escape(name)}</dt><dd>{value(graph.value(header, predicate), {})}</dd>"
-        for name, predicate in (
-            ("Version IRI", OWL.versionIRI),
-            ("Version", OWL.versionInfo),
-            ("License", DCTERMS.license),
-            ("Creator", DCTERMS.creator),
-            ("Created", DCTERMS.created),
-            ("Modified", DCTERMS.modified),
-        )  # fmt: skip
+        for name, predicate in HEADER_FIELDS
         if graph.value(header, predicate) is not None
     )
     sections = []
-    for title, kind in (("Classes", OWL.Class), ("Object properties", OWL.ObjectProperty),
-                        ("Datatype properties", OWL.DatatypeProperty), ("Annotation properties", OWL.AnnotationProperty)):  # fmt: skip
+    for title, kind in TERM_KINDS:
         terms = _terms(graph, kind, namespace)
         index = " · ".join(f'<a href="#{escape(t[len(namespace) :])}">{escape(t[len(namespace) :])}</a>' for t in terms)
         entries = []

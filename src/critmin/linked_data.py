@@ -111,7 +111,9 @@ def describe(store: EmbeddedStore, iri: str) -> Description | None:
         if key not in seen or seen[key].inferred:
             seen[key] = Statement(row["p"], row["o"], str(row["g"]), inferred)
     statements = sorted(seen.values(), key=lambda s: (s.predicate != RDF.type, str(s.predicate), str(s.value)))
-    total = int(_rows(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {node} }}")[0]["n"])
+    total = int(
+        _rows(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {node} }} }}")[0]["n"]
+    )
     incoming = [
         (row["s"], row["p"])
         for row in _rows(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {node} }} ORDER BY ?s ?p LIMIT {INCOMING_LIMIT}")

@@ -27,6 +27,9 @@ FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
 }
 
 
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 @dataclass
 class RdfInputError(ValueError):
     """Input that cannot be read as RDF; says where and why."""
@@ -116,6 +119,8 @@ def to_rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.ter
         return rdflib.BNode(term.value)
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string
+        return rdflib.Literal(term.value)
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 

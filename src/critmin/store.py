@@ -25,6 +25,9 @@ SELECT ?version WHERE {{
   GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <{PREFIXES["cm"]}datasetVersion> ?version }}
 }}"""
 
+MODIFIED_QUERY = f"""
+SELECT ?m WHERE {{ GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <http://purl.org/dc/terms/modified> ?m }} }}"""
+
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 
@@ -95,6 +98,11 @@ class EmbeddedStore:
             rows = list(self.query(VERSION_QUERY))
             self._version = rows[0]["version"].value if rows else None
         return self._version
+
+    def modified(self) -> str | None:
+        """When the data last changed (xsd:dateTime), as the metadata graph records it."""
+        rows = list(self.query(MODIFIED_QUERY))
+        return max(r["m"].value for r in rows) if rows else None
 
     def quads(self) -> Iterator[ox.Quad]:
         return iter(self._db.quads_for_pattern(None, None, None, None))

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from critmin import changes, dumps, html_views, linked_data, negotiation, void
-from critmin.namespaces import DATASET_IRI, ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI
+from critmin.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI
 from critmin.rdf_input import to_rdflib_graph
 from critmin.store import LiveStore
 
@@ -32,6 +32,7 @@ REPRESENTATIONS = {  # suffix: (media type, rdflib format)
 }
 FORMAT_ALIASES = {"turtle": "ttl", "ntriples": "nt", "json-ld": "jsonld", "rdfxml": "rdf", "xml": "rdf"}
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+ACTIVITY_STREAMS = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
 def split_suffix(path: str) -> tuple[str, str | None]:
@@ -101,10 +102,7 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
     router = APIRouter()
 
     def modified() -> str | None:
-        store = live.get()
-        rows = list(store.query(
-            f"SELECT ?m WHERE {{ GRAPH ?g {{ <{DATASET_IRI}> <http://purl.org/dc/terms/modified> ?m }} }}"))  # fmt: skip
-        return http_date(rows[0]["m"].value) if rows else None
+        return http_date(live.get().modified())
 
     def rdf_response(graph: rdflib.Graph, key: str, headers: dict[str, str]) -> Response:
         media, fmt = REPRESENTATIONS[key]
@@ -226,9 +224,7 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
         if (answer := conditional.not_modified()) is not None:
             return answer
         release = dumps.ensure_dumps(store, store_path)
-        iso = next((r["m"].value for r in store.query(
-            f"SELECT ?m WHERE {{ GRAPH ?g {{ <{DATASET_IRI}> <http://purl.org/dc/terms/modified> ?m }} }}")), None)  # fmt: skip
-        return rdf_response(void.describe_dataset(store, base_url, release, iso), key, headers)
+        return rdf_response(void.describe_dataset(store, base_url, release, store.modified()), key, headers)
 
     @router.get("/dumps/", summary="the current release's dumps")
     async def dump_index() -> JSONResponse:
@@ -259,8 +255,7 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
         conditional = Conditional(request, ("changes", len(log.activities())), http_date(log.last_modified()))
         if (answer := conditional.not_modified()) is not None:
             return answer
-        return JSONResponse(log.collection(base_url), headers=conditional.headers(),
-                            media_type="application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"")  # fmt: skip
+        return JSONResponse(log.collection(base_url), headers=conditional.headers(), media_type=ACTIVITY_STREAMS)
 
     @router.get("/changes/page/{number}", summary="one page of the change feed")
     async def change_page(request: Request, number: int) -> Response:
@@ -271,8 +266,7 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
         conditional = Conditional(request, ("changes", number, len(content["orderedItems"])), None)
         if (answer := conditional.not_modified()) is not None:
             return answer
-        return JSONResponse(content, headers=conditional.headers(),
-                            media_type="application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"")  # fmt: skip
+        return JSONResponse(content, headers=conditional.headers(), media_type=ACTIVITY_STREAMS)
 
     @router.get("/sitemap.xml", summary="every HTML page, with lastmod")
     async def sitemap(request: Request) -> Response:
