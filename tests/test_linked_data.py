@@ -96,7 +96,7 @@ def test_incoming_links_are_bounded_with_a_link_to_the_rest(server):
     document = rdflib.URIRef(f"{server.url}/id/source/us-usgs-2022.ttl")
     assert len({(s, p) for s, p in graph.subject_predicates(source) if s != document}) == 100
     more = graph.value(document, rdflib.RDFS.seeAlso)
-    rest = httpx.get(str(more), params={"format": "json"}).json()["results"]["bindings"]
+    rest = httpx.get(str(more) + "&format=json").json()["results"]["bindings"]
     assert len({(r["subject"]["value"], r["property"]["value"]) for r in rest}) > 100
     html = fetch(server, "/id/source/us-usgs-2022", "text/html").text
     assert "All incoming links" in html and "Showing 100 of" in html
@@ -259,7 +259,6 @@ def test_change_feed_pages(harvest_server):
 
 def test_pages_render_in_chromium_without_console_errors(server):
     from playwright.sync_api import sync_playwright
-
     from test_browser import CHROMIUM, FLAGS
 
     with sync_playwright() as playwright:
