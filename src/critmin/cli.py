@@ -15,13 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
 
-from critmin import build, context, queries, results, settings, validation
-from critmin.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
+from critmin import build, queries, results, settings
+from critmin.contributions import ContributionService, public_view
 from critmin.query_text import RequestRejected
-from critmin.rdf_input import RdfInputError, parse_file, to_rdflib_graph
+from critmin.rdf_input import RdfInputError, parse_file
 from critmin.store import EmbeddedStore, StoreMissingError
+from critmin.tokens import TokenRegistry
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 SUMMARY_QUERY = "cq01"
@@ -32,8 +32,9 @@ class CliError(Exception):
 
 
 def _store(args) -> EmbeddedStore:
+    """The store as the public sees it: staged and rejected contributions left out."""
     try:
-        return EmbeddedStore.open(args.store)
+        return public_view(args.store).get()
     except StoreMissingError as error:
         raise CliError(str(error)) from None
 
@@ -122,26 +123,21 @@ def cmd_query(args) -> int:
     return EXIT_OK
 
 
-def _store_graph(store: EmbeddedStore, name: str) -> rdflib.Graph:
-    return to_rdflib_graph(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"))
-
-
 def cmd_validate(args) -> int:
-    store = _store(args)
-    incoming = rdflib.Graph()
+    """The same validation as POST /validate and POST /contributions."""
+    try:
+        live = public_view(args.store)
+        live.get()
+    except StoreMissingError as error:
+        raise CliError(str(error)) from None
+    triples = []
     for name in args.files:
         try:
-            incoming += to_rdflib_graph(parse_file(Path(name)))
+            triples += [ox.Triple(q.subject, q.predicate, q.object) for q in parse_file(Path(name))]
         except RdfInputError as error:
             print(f"critmin: unreadable input: {error}", file=sys.stderr)
             return EXIT_ERROR
-    data = incoming + context.reference_context(store, incoming)
-    report = validation.validate(
-        data,
-        ontology=_store_graph(store, str(ONTOLOGY_GRAPH)),
-        shapes=_store_graph(store, str(SHAPES_GRAPH)),
-        focus_nodes=context.focus_nodes(incoming),
-    )
+    report = ContributionService(live, args.store).validate(list(dict.fromkeys(triples)))
     rendered = {"text": report.to_text, "json": report.to_json, "turtle": report.to_turtle}[args.format]()
     print(rendered)
     return EXIT_OK if report.conforms else EXIT_VIOLATIONS
@@ -179,6 +175,22 @@ def cmd_serve(args) -> int:
     except StoreMissingError as error:
         raise CliError(str(error)) from None
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
+    return EXIT_OK
+
+
+def cmd_token(args) -> int:
+    registry = TokenRegistry(args.store)
+    if args.action == "create":
+        try:
+            token = registry.create(args.name, args.role)
+        except ValueError as error:
+            raise CliError(str(error)) from None
+        print(token)
+        print(f"token for {args.name} ({args.role}); it is shown only now, keep it safe", file=sys.stderr)
+        return EXIT_OK
+    if not registry.revoke(args.name):
+        raise CliError(f"no token named {args.name!r}")
+    print(f"revoked {args.name}")
     return EXIT_OK
 
 
@@ -221,6 +233,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--workers", type=int, help="query worker processes (default: $CRITMIN_QUERY_WORKERS or 4)")
     sub.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    sub = command("token", cmd_token, "create or revoke a bearer token for writes")
+    sub.add_argument("action", choices=["create", "revoke"])
+    sub.add_argument("name")
+    sub.add_argument("--role", choices=["contributor", "curator"], default="contributor")
     sub = command("export", cmd_export, "dump the store")
     sub.add_argument("--format", "-f", choices=sorted(EXPORT_FORMATS), default="nquads")
     sub.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")

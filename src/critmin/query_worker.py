@@ -27,6 +27,8 @@ class QueryJob:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     base_iri: str | None = None  # relative IRIs in the query resolve against it
+    generation: str = ""  # the store's state the query must see; a new one means reopen
+    public_graphs: tuple[str, ...] | None = None  # the default dataset, when the request names none
 
 
 @dataclass
@@ -76,6 +78,9 @@ class SpoolWriter(io.RawIOBase):
 def execute(database: ox.Store, job: QueryJob, spool_dir: str, inline_limit: int) -> QueryOutcome:
     defaults = [ox.NamedNode(g) for g in job.default_graphs]
     named = [ox.NamedNode(g) for g in job.named_graphs] or None
+    if not defaults and not named and job.public_graphs is not None:
+        defaults = [ox.NamedNode(g) for g in job.public_graphs]
+        named = list(defaults)
     try:
         protocol_dataset = bool(defaults or named)
         result = database.query(
@@ -110,7 +115,8 @@ def serve(connection, store_path: str, spool_dir: str, inline_limit: int) -> Non
             return
         if job is None:
             return
-        live = os.path.realpath(os.path.join(store_path, "current"))
+        live = (os.path.realpath(os.path.join(store_path, "current")), job.generation)
         if live != opened:
-            database, opened = ox.Store.read_only(live), live
+            database, opened = None, None
+            database, opened = ox.Store.read_only(live[0]), live
         connection.send(execute(database, job, spool_dir, inline_limit))

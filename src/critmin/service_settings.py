@@ -12,6 +12,8 @@
 | CRITMIN_RATE_LIMIT_LOOPBACK | also limit clients on 127.0.0.0/8 and ::1 | off |
 | CRITMIN_INLINE_RESULT_BYTES | results larger than this go through a spool file | 1 MB |
 | CRITMIN_CACHE_BYTES | memory for cached query results | 64 MB |
+| CRITMIN_MAX_CONTRIBUTION_BYTES | largest contribution body | 20 MB |
+| CRITMIN_AUTO_PUBLISH | publish conforming contributions at once instead of staging them | off |
 | CRITMIN_BASE_URL | the public URL the service is reached at | http://127.0.0.1:8000 |
 """
 
@@ -43,6 +45,8 @@ class ServiceSettings:
     cache_bytes: int = 64 << 20
     inline_result_bytes: int = 1 << 20
     base_url: str = "http://127.0.0.1:8000"
+    max_contribution_bytes: int = 20 * 1024 * 1024
+    auto_publish: bool = False
 
     @classmethod
     def from_environment(cls, **overrides) -> ServiceSettings:
@@ -59,6 +63,8 @@ class ServiceSettings:
             cache_bytes=int(_number("CRITMIN_CACHE_BYTES", 64 << 20)),
             inline_result_bytes=int(_number("CRITMIN_INLINE_RESULT_BYTES", 1 << 20)),
             base_url=os.environ.get("CRITMIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            max_contribution_bytes=int(_number("CRITMIN_MAX_CONTRIBUTION_BYTES", 20 * 1024 * 1024)),
+            auto_publish=os.environ.get("CRITMIN_AUTO_PUBLISH", "") not in ("", "0", "false"),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

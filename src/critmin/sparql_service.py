@@ -93,11 +93,13 @@ def etag_matches(header: str | None, etag: str) -> bool:
 
 
 class SparqlService:
-    def __init__(self, settings: ServiceSettings, pool: QueryPool, live: LiveStore, cache: ResultCache):
+    def __init__(self, settings: ServiceSettings, pool: QueryPool, live: LiveStore, cache: ResultCache,
+                 public_graphs=None):  # fmt: skip
         self.settings = settings
         self.pool = pool
         self.live = live
         self.cache = cache
+        self.public_graphs = public_graphs or (lambda: None)  # the default dataset's graphs
 
     @property
     def endpoint(self) -> str:
@@ -189,8 +191,9 @@ class SparqlService:
             return self._success(headers, cached.media_type, cached.rows, cached.truncated, body=cached.body)
 
         job = QueryJob(
-            request.query, fmt, limit, tuple(request.default_graphs), tuple(request.named_graphs), self.endpoint
-        )
+            request.query, fmt, limit, tuple(request.default_graphs), tuple(request.named_graphs), self.endpoint,
+            generation=self.live.generation, public_graphs=self.public_graphs(),
+        )  # fmt: skip
         try:
             try:
                 outcome = await self.pool.run(job, timeout)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,18 +51,38 @@ class GraphSummary:
 class EmbeddedStore:
     """A built critmin store on disk, read through pyoxigraph."""
 
-    def __init__(self, database: ox.Store, location: Path):
+    def __init__(self, database: ox.Store, location: Path, writable: bool = False):
         self._db = database
         self.location = location
+        self.writable = writable
+        # The graphs a query sees when it names none (None: all of them, as their union).
+        self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
 
     @classmethod
-    def open(cls, store_path: Path) -> EmbeddedStore:
-        """Open the live database of a store folder for reading."""
+    def open(cls, store_path: Path, *, writable: bool = False) -> EmbeddedStore:
+        """Open the live database of a store folder, for reading (any number of
+        processes) or for writing (one process: the service)."""
         link = store_path / CURRENT_LINK
         if not link.exists():
             raise StoreMissingError(store_path)
         target = link.resolve()
-        return cls(ox.Store.read_only(str(target)), target)
+        database = ox.Store(str(target)) if writable else ox.Store.read_only(str(target))
+        return cls(database, target, writable)
+
+    def forget_cached(self) -> None:
+        """Drop what was cached from the data (after a write)."""
+        self.__dict__.pop("_version", None)
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update in one transaction (all of it or nothing)."""
+        self._db.update(sparql)
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction (all of them or none)."""
+        self._db.extend(quads)
+
+    def graph_quads(self, graph: str) -> list[ox.Quad]:
+        return list(self._db.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
     def query(
         self,
@@ -79,6 +99,9 @@ class EmbeddedStore:
         query_text.check_services(query_text.inspect_query(sparql), service_allowlist())
         defaults = [ox.NamedNode(g) for g in default_graphs or ()]
         named = [ox.NamedNode(g) for g in named_graphs or ()] or None
+        if not defaults and not named and self.visible_graphs is not None:
+            defaults = [ox.NamedNode(g) for g in self.visible_graphs()]
+            named = list(defaults)
         return self._db.query(
             sparql,
             use_default_graph_as_union=not (defaults or named),
@@ -114,19 +137,45 @@ class EmbeddedStore:
 
 
 class LiveStore:
-    """Follows a store folder's `current` link, reopening when a build has swapped it."""
+    """Follows a store folder's `current` link, reopening when a build has swapped it.
 
-    def __init__(self, store_path: Path):
+    `generation` changes with every swap and every write, so that readers in other
+    processes (query workers) know when to reopen their read-only view.
+    """
+
+    def __init__(self, store_path: Path, *, writable: bool = False):
         self.store_path = store_path
+        self.writable = writable
+        self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
         self._target: Path | None = None
         self._store: EmbeddedStore | None = None
+        self._writes = 0
 
     def get(self) -> EmbeddedStore:
         target = (self.store_path / CURRENT_LINK).resolve()
         if self._store is None or target != self._target:
-            self._store = EmbeddedStore.open(self.store_path)
+            self._store = None  # release a writable database before opening the next
+            self._store = EmbeddedStore.open(self.store_path, writable=self.writable)
+            self._store.visible_graphs = self.visible_graphs
             self._target = target
         return self._store
+
+    @property
+    def generation(self) -> str:
+        self.get()
+        return f"{self._target}#{self._writes}"
+
+    def show_only(self, visible_graphs: Callable[[], tuple[str, ...]]) -> None:
+        """Make queries that name no dataset see only these graphs (now and after reopening)."""
+        self.visible_graphs = visible_graphs
+        if self._store is not None:
+            self._store.visible_graphs = visible_graphs
+
+    def changed(self) -> None:
+        """Record that the data was written to."""
+        self._writes += 1
+        if self._store is not None:
+            self._store.forget_cached()
 
 
 @contextlib.contextmanager

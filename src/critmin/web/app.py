@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.background import BackgroundTask
 
 from critmin import __version__, queries, settings
+from critmin.contributions import ContributionService, Limits
 from critmin.executor import QueryPool
 from critmin.query_text import RequestRejected
 from critmin.ratelimit import RateLimiter
@@ -28,27 +29,12 @@ from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import parse_request
 from critmin.sparql_service import EXPOSED_HEADERS, Reply, SparqlService, error_reply
 from critmin.store import LiveStore
+from critmin.tokens import TokenRegistry
+from critmin.web.bodies import BodyTooLarge, read_body
+from critmin.web.contribution_routes import create_router as contribution_router
 from critmin.web.linked_data_routes import create_router
 
 STATIC = Path(__file__).parent / "static"
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) as soon as it passes `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def remove_file(path: str) -> None:
@@ -95,10 +81,13 @@ def yasgui_folder() -> Path:
 
 def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     config = service_settings or ServiceSettings.from_environment()
-    live = LiveStore(config.store_path)
+    live = LiveStore(config.store_path, writable=True)
     live.get()  # fail early, with a clear message, if there is no built store
     pool = QueryPool(config.store_path, config.query_workers, inline_limit=config.inline_result_bytes)
-    sparql = SparqlService(config, pool, live, ResultCache(config.cache_bytes))
+    contributions = ContributionService(
+        live, config.store_path, Limits(max_bytes=config.max_contribution_bytes), auto_publish=config.auto_publish
+    )
+    sparql = SparqlService(config, pool, live, ResultCache(config.cache_bytes), contributions.public_graphs)
     limiter = RateLimiter(config.rate_limit_per_minute, limit_loopback=config.rate_limit_loopback)
 
     @asynccontextmanager
@@ -174,6 +163,11 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     app.include_router(create_router(live, config.base_url, config.store_path))
+    app.include_router(
+        contribution_router(
+            contributions, TokenRegistry(config.store_path), config.base_url, config.max_contribution_bytes
+        )
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if yasgui_folder().is_dir():
         app.mount("/vendor/yasgui", StaticFiles(directory=yasgui_folder()), name="yasgui")

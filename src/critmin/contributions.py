@@ -1,0 +1,390 @@
+"""Validated data contributions: parse, check against the shapes in context, store.
+
+Life cycle: a contribution that conforms is `staged` (in its own named graph, out of
+the public union, queryable by naming its graph) until a curator publishes it, or
+`published` at once when the operator allows auto-publishing; one that does not
+conform is `rejected` and kept in quarantine with its report; an owner or a curator
+may withdraw an accepted one, which removes its triples and keeps the record.
+
+Every state change of the store is one transaction that writes the data and the
+contribution's record together, so a crash leaves both in or both out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from critmin import changes, context, validation
+from critmin.namespaces import CM, DATASET_IRI, GRAPH, ID, META_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
+from critmin.rdf_input import RdfInputError, parse_quads, to_rdflib_graph
+from critmin.store import EmbeddedStore, LiveStore
+
+RECORDS_GRAPH = f"{GRAPH}contributions"
+CONTRIBUTION_GRAPH = f"{GRAPH}contribution/"
+CONTRIBUTION_ID = f"{ID}contribution/"
+MEDIA_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+STATUSES = ("staged", "published", "rejected", "withdrawn")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PROV = "http://www.w3.org/ns/prov#"
+DCT = "http://purl.org/dc/terms/"
+
+
+class ContributionError(Exception):
+    """A request that cannot be carried out; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 20 * 1024 * 1024
+    max_triples: int = 200_000
+    max_literal: int = 100_000
+
+
+@dataclass
+class Record:
+    id: str
+    status: str
+    contributor: str
+    created: str
+    content_hash: str
+    triples: int
+    violations: int
+    title: str | None = None
+    source: str | None = None
+    modified: str | None = None
+
+    @property
+    def iri(self) -> str:
+        return CONTRIBUTION_ID + self.id
+
+    @property
+    def graph(self) -> str:
+        return CONTRIBUTION_GRAPH + self.id
+
+
+def public_view(store_path: Path) -> LiveStore:
+    """A read-only live store whose queries see the public union only (for the CLI)."""
+    live = LiveStore(store_path)
+    ContributionService(live, store_path)
+    return live
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def media_format(content_type: str | None) -> ox.RdfFormat:
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media not in MEDIA_TYPES:
+        accepted = ", ".join(MEDIA_TYPES)
+        raise ContributionError(f"Content-Type {media or '(none)'} is not accepted; send one of: {accepted}", 415)
+    return MEDIA_TYPES[media]
+
+
+def parse_contribution(body: bytes, content_type: str | None, limits: Limits, skolem_base: str) -> list[ox.Triple]:
+    """Parse and check a body; blank nodes become IRIs under `skolem_base`."""
+    fmt = media_format(content_type)
+    if len(body) > limits.max_bytes:
+        raise ContributionError(f"the body is larger than {limits.max_bytes} bytes", 413)
+    try:
+        quads = parse_quads(body, fmt, source=f"body ({content_type})")
+    except RdfInputError as error:
+        message = str(error)
+        if "LoadDocumentCallback" in message:
+            message = f"{error.source}: remote JSON-LD @context documents are not fetched; inline the context"
+        raise ContributionError(f"malformed {fmt.name.replace('_', '-')}: {message}", 400) from None
+    if len(quads) > limits.max_triples:
+        raise ContributionError(f"the contribution has {len(quads)} triples; the limit is {limits.max_triples}", 413)
+    skolem: dict[str, ox.NamedNode] = {}
+
+    def ground(term):
+        if isinstance(term, ox.BlankNode):
+            return skolem.setdefault(term.value, ox.NamedNode(f"{skolem_base}{len(skolem) + 1}"))
+        if isinstance(term, ox.Literal) and len(term.value) > limits.max_literal:
+            raise ContributionError(
+                f"a literal is {len(term.value)} characters long; the limit is {limits.max_literal}", 413
+            )
+        return term
+
+    return list(dict.fromkeys(ox.Triple(ground(q.subject), q.predicate, ground(q.object)) for q in quads))
+
+
+class ContributionService:
+    """The workflow over a writable live store; one writer at a time."""
+
+    def __init__(self, live: LiveStore, store_path: Path, limits: Limits | None = None, auto_publish: bool = False):
+        self.live = live
+        self.store_path = store_path
+        self.limits = limits or Limits()
+        self.auto_publish = auto_publish
+        self.write_lock = threading.Lock()
+        self._shapes_cache: tuple[str, rdflib.Graph, rdflib.Graph, str] | None = None
+        self._public: tuple[str, tuple[str, ...]] = ("", ())
+        live.show_only(self.public_graphs)
+
+    # --- validation ----------------------------------------------------------------
+
+    def _shapes(self, store: EmbeddedStore) -> tuple[rdflib.Graph, rdflib.Graph, str]:
+        """Ontology and shapes from the store, parsed once per build."""
+        key = str(store.location)
+        if self._shapes_cache is None or self._shapes_cache[0] != key:
+
+            def graph(name) -> rdflib.Graph:
+                return to_rdflib_graph(store.graph_quads(str(name)))
+
+            shapes = graph(SHAPES_GRAPH)
+            version = str(next(shapes.objects(None, rdflib.OWL.versionInfo), "unversioned"))
+            self._shapes_cache = (key, graph(ONTOLOGY_GRAPH), shapes, version)
+        _, ontology, shapes, version = self._shapes_cache
+        return ontology, shapes, version
+
+    def validate(self, triples: list[ox.Triple]) -> validation.ValidationReport:
+        """Validate triples with the reference data they point to, on their own focus nodes."""
+        store = self.live.get()
+        incoming = to_rdflib_graph(triples)
+        ontology, shapes, _ = self._shapes(store)
+        data = incoming + context.reference_context(store, incoming)
+        return validation.validate(data, ontology=ontology, shapes=shapes, focus_nodes=context.focus_nodes(incoming))
+
+    def dry_run(self, body: bytes, content_type: str | None) -> validation.ValidationReport:
+        return self.validate(parse_contribution(body, content_type, self.limits, f"{ID}.well-known/genid/dry-run/"))
+
+    # --- records --------------------------------------------------------------------
+
+    def _quarantine(self, identifier: str) -> Path:
+        return self.store_path / "contributions" / identifier
+
+    def _record_quads(self, record: Record) -> list[ox.Quad]:
+        graph = ox.NamedNode(RECORDS_GRAPH)
+        node = ox.NamedNode(record.iri)
+
+        def lit(value, datatype: str = "string") -> ox.Literal:
+            return ox.Literal(str(value), datatype=ox.NamedNode(XSD + datatype))
+
+        quads = [
+            ox.Quad(node, ox.NamedNode(str(rdflib.RDF.type)), ox.NamedNode(str(CM.Contribution)), graph),
+            ox.Quad(node, ox.NamedNode(str(CM.status)), lit(record.status), graph),
+            ox.Quad(node, ox.NamedNode(str(CM.contributorName)), lit(record.contributor), graph),
+            ox.Quad(
+                node,
+                ox.NamedNode(PROV + "wasAttributedTo"),
+                ox.NamedNode(f"{ID}contributor/{record.contributor}"),
+                graph,
+            ),
+            ox.Quad(node, ox.NamedNode(PROV + "generatedAtTime"), lit(record.created, "dateTime"), graph),
+            ox.Quad(node, ox.NamedNode(str(CM.contentHash)), lit(record.content_hash), graph),
+            ox.Quad(node, ox.NamedNode(str(CM.tripleCount)), lit(record.triples, "integer"), graph),
+            ox.Quad(node, ox.NamedNode(str(CM.violationCount)), lit(record.violations, "integer"), graph),
+            ox.Quad(node, ox.NamedNode(str(CM.shapesVersion)), lit(self._shapes(self.live.get())[2]), graph),
+        ]
+        if record.status in ("staged", "published"):
+            quads.append(ox.Quad(node, ox.NamedNode(str(CM.contributionGraph)), ox.NamedNode(record.graph), graph))
+        if record.title:
+            quads.append(ox.Quad(node, ox.NamedNode(DCT + "title"), lit(record.title), graph))
+        if record.source:
+            quads.append(ox.Quad(node, ox.NamedNode(DCT + "source"), ox.NamedNode(record.source), graph))
+        return quads
+
+    def get(self, identifier: str) -> Record | None:
+        records = self.list(identifier=identifier)
+        return records[0] if records else None
+
+    def list(self, status: str | None = None, contributor: str | None = None, since: str | None = None,
+             identifier: str | None = None) -> list[Record]:  # fmt: skip
+        filters = []
+        if status:
+            filters.append(f'?status = "{status}"')
+        if contributor:
+            filters.append(f"?who = {json.dumps(contributor)}")
+        if since:
+            filters.append(f'?created >= "{since}"^^<{XSD}dateTime>')
+        if identifier:
+            filters.append(f"?c = <{CONTRIBUTION_ID}{identifier}>")
+        where = f"FILTER ({' && '.join(filters)})" if filters else ""
+        rows = self.live.get().query(
+            named_graphs=[RECORDS_GRAPH],
+            sparql=f"""
+            PREFIX cm: <{CM}> PREFIX prov: <{PROV}> PREFIX dct: <{DCT}>
+            SELECT ?c ?status ?who ?created ?hash ?triples ?violations ?title ?source ?modified WHERE {{
+              GRAPH <{RECORDS_GRAPH}> {{
+                ?c a cm:Contribution ; cm:status ?status ; cm:contributorName ?who ; prov:generatedAtTime ?created ;
+                   cm:contentHash ?hash ; cm:tripleCount ?triples ; cm:violationCount ?violations .
+                OPTIONAL {{ ?c dct:title ?title }} OPTIONAL {{ ?c dct:source ?source }}
+                OPTIONAL {{ ?c dct:modified ?modified }}
+              }} {where}
+            }} ORDER BY ?created ?c""",
+        )
+        return [self._record(row) for row in rows]
+
+    @staticmethod
+    def _record(row) -> Record:
+        def optional(name: str) -> str | None:
+            return row[name].value if row[name] is not None else None
+
+        return Record(
+            id=row["c"].value.removeprefix(CONTRIBUTION_ID),
+            status=row["status"].value,
+            contributor=row["who"].value,
+            created=row["created"].value,
+            content_hash=row["hash"].value,
+            triples=int(row["triples"].value),
+            violations=int(row["violations"].value),
+            title=optional("title"),
+            source=optional("source"),
+            modified=optional("modified"),
+        )
+
+    def report(self, identifier: str) -> tuple[dict, str] | None:
+        folder = self._quarantine(identifier)
+        if not (folder / "report.json").exists():
+            return None
+        return json.loads((folder / "report.json").read_text()), (folder / "report.ttl").read_text()
+
+    def public_graphs(self) -> tuple[str, ...]:
+        """The graphs of the public union: everything but records and unpublished contributions
+        (recomputed only when the store has changed)."""
+        generation = self.live.generation
+        if self._public[0] != generation:
+            store = self.live.get()
+            hidden = {RECORDS_GRAPH} | {r.graph for r in self.list() if r.status != "published"}
+            self._public = (generation, tuple(g for g in store.named_graphs() if g not in hidden))
+        return self._public[1]
+
+    # --- writes -----------------------------------------------------------------------
+
+    def _new_version(self, store: EmbeddedStore, action: str) -> list[str]:
+        """SPARQL Update operations that move the dataset version and modification time on."""
+        old = store.dataset_version() or ""
+        version = hashlib.sha256(f"{old}|{action}".encode()).hexdigest()[:16]
+        meta = f"<{META_GRAPH}>"
+        return [
+            f"""DELETE {{ GRAPH {meta} {{ <{DATASET_IRI}> <{CM.datasetVersion}> ?v ; <{DCT}modified> ?m }} }}
+                WHERE {{ GRAPH {meta} {{ <{DATASET_IRI}> <{CM.datasetVersion}> ?v OPTIONAL {{ <{DATASET_IRI}> <{DCT}modified> ?m }} }} }}""",  # noqa: E501
+            f"""INSERT DATA {{ GRAPH {meta} {{ <{DATASET_IRI}> <{CM.datasetVersion}> "{version}" ;
+                <{DCT}modified> "{now()}"^^<{XSD}dateTime> }} }}""",
+        ]
+
+    def _commit(self, store: EmbeddedStore, operations: list[str]) -> None:
+        store.update(";\n".join(operations))
+        self.live.changed()
+
+    def submit(self, body: bytes, content_type: str | None, contributor: str,
+               title: str | None = None, source: str | None = None) -> tuple[Record, validation.ValidationReport | None, str | None]:  # fmt: skip  # noqa: E501
+        """Store a contribution (accepted or in quarantine). Returns the record, the report
+        and, for malformed input, the parse error."""
+        identifier = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(4)
+        folder = self._quarantine(identifier)
+        folder.mkdir(parents=True)
+        (folder / "body").write_bytes(body)
+        (folder / "content-type").write_text(content_type or "")
+        digest = hashlib.sha256(body).hexdigest()
+        try:
+            triples = parse_contribution(body, content_type, self.limits, f"{ID}.well-known/genid/{identifier}/")
+        except ContributionError as error:
+            if error.status != 400:
+                raise
+            record = Record(identifier, "rejected", contributor, now(), digest, 0, 1, title, source)
+            self._write_report(folder, {"conforms": False, "error": str(error), "results": []}, "")
+            with self.write_lock:
+                store = self.live.get()
+                self._commit(store, [self._insert(self._record_quads(record))])
+            return record, None, str(error)
+        report = self.validate(triples)
+        self._write_report(folder, json.loads(report.to_json()), report.to_turtle())
+        violations = sum(1 for v in report.violations if v.severity == "Violation")
+        status = ("published" if self.auto_publish else "staged") if report.conforms else "rejected"
+        record = Record(identifier, status, contributor, now(), digest, len(triples), violations, title, source)
+        with self.write_lock:
+            store = self.live.get()
+            operations = [self._insert(self._record_quads(record))]
+            if status != "rejected":
+                graph = ox.NamedNode(record.graph)
+                operations.insert(0, self._insert([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]))
+                operations += self._new_version(store, f"submit {identifier}")
+            self._commit(store, operations)
+        if status != "rejected":
+            changes.ChangeLog(self.store_path).append(self._activities("Create", triples, record))
+        return record, report, None
+
+    @staticmethod
+    def _insert(quads: list[ox.Quad]) -> str:
+        body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+        return f"INSERT DATA {{ {body} }}"
+
+    def _activities(self, kind: str, triples, record: Record) -> list[dict]:
+        subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
+        return [changes.activity(kind, s, "Object", summary=f"contribution {record.id}") for s in subjects] + [
+            changes.activity(kind, record.iri, "Contribution", summary=f"contribution {record.id} is {record.status}")
+        ]
+
+    def _write_report(self, folder: Path, as_json: dict, as_turtle: str) -> None:
+        for name, text in (("report.json", json.dumps(as_json, indent=1)), ("report.ttl", as_turtle)):
+            temporary = folder / f".{name}"
+            temporary.write_text(text)
+            os.replace(temporary, folder / name)
+
+    def _set_status(self, store: EmbeddedStore, record: Record, status: str, by_property, who: str) -> list[str]:
+        node = f"<{record.iri}>"
+        graph = f"<{RECORDS_GRAPH}>"
+        return [
+            f'DELETE DATA {{ GRAPH {graph} {{ {node} <{CM.status}> "{record.status}" }} }}',
+            f'INSERT DATA {{ GRAPH {graph} {{ {node} <{CM.status}> "{status}" ; <{by_property}> {json.dumps(who)} ; '
+            f'<{DCT}modified> "{now()}"^^<{XSD}dateTime> }} }}',
+        ]
+
+    def publish(self, identifier: str, curator: str) -> Record:
+        with self.write_lock:
+            record = self.get(identifier)
+            if record is None:
+                raise ContributionError(f"no contribution {identifier}", 404)
+            if record.status != "staged":
+                raise ContributionError(
+                    f"contribution {identifier} is {record.status}; only staged ones are published", 409
+                )
+            store = self.live.get()
+            self._commit(store, self._set_status(store, record, "published", CM.publishedBy, curator)
+                         + self._new_version(store, f"publish {identifier}"))  # fmt: skip
+        published = self.get(identifier)
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in self.live.get().graph_quads(record.graph)]
+        changes.ChangeLog(self.store_path).append(self._activities("Update", triples, published))
+        return published
+
+    def withdraw(self, identifier: str, who: str) -> Record:
+        with self.write_lock:
+            record = self.get(identifier)
+            if record is None:
+                raise ContributionError(f"no contribution {identifier}", 404)
+            if record.status not in ("staged", "published"):
+                raise ContributionError(f"contribution {identifier} is {record.status}; nothing to withdraw", 409)
+            store = self.live.get()
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.graph_quads(record.graph)]
+            unlink = f"DELETE WHERE {{ GRAPH <{RECORDS_GRAPH}> {{ <{record.iri}> <{CM.contributionGraph}> ?g }} }}"
+            operations = [f"DROP SILENT GRAPH <{record.graph}>", unlink]
+            operations += self._set_status(store, record, "withdrawn", CM.withdrawnBy, who)
+            operations += self._new_version(store, f"withdraw {identifier}")
+            self._commit(store, operations)
+        withdrawn = self.get(identifier)
+        changes.ChangeLog(self.store_path).append(self._activities("Delete", triples, withdrawn))
+        return withdrawn

@@ -1,0 +1,159 @@
+"""Routes for contributors and curators: /contributions, /validate. Authentication and
+HTTP status mapping only; the workflow lives in critmin.contributions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from html import escape
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from critmin import negotiation
+from critmin.contributions import ContributionError, ContributionService, Record
+from critmin.html_views import page
+from critmin.tokens import Principal, TokenRegistry
+from critmin.web.bodies import BodyTooLarge, read_body
+
+
+def problem(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
+
+
+def record_json(record: Record, base: str) -> dict:
+    return {
+        "id": record.id, "iri": record.iri, "url": f"{base}/contributions/{record.id}", "status": record.status,
+        "contributor": record.contributor, "created": record.created, "modified": record.modified,
+        "triples": record.triples, "violations": record.violations, "content_hash": record.content_hash,
+        "title": record.title, "source": record.source,
+        "graph": record.graph if record.status in ("staged", "published") else None,
+    }  # fmt: skip
+
+
+REPORT_OFFERS = ["application/json", "text/turtle", "application/ld+json", "text/html"]
+
+
+def create_router(service: ContributionService, tokens: TokenRegistry, base: str, max_bytes: int) -> APIRouter:
+    router = APIRouter()
+
+    def authenticate(request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        principal = tokens.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        if principal is None:
+            reason = "a bearer token is required to write" if not header else "the bearer token is not valid"
+            raise PermissionError(401, reason)
+        return principal
+
+    def guarded(handler):
+        async def wrapper(request: Request, *args, **kwargs):
+            try:
+                return await handler(request, *args, **kwargs)
+            except PermissionError as denied:
+                status, message = denied.args
+                headers = {"WWW-Authenticate": 'Bearer realm="critmin"'} if status == 401 else {}
+                return problem(status, message, **headers)
+            except BodyTooLarge:
+                return problem(413, f"the body is larger than {max_bytes} bytes")
+            except ContributionError as error:
+                return problem(error.status, str(error))
+
+        wrapper.__name__ = handler.__name__
+        wrapper.__doc__ = handler.__doc__
+        return wrapper
+
+    def report_response(request: Request, record: Record, status: int, headers: dict) -> Response:
+        stored = service.report(record.id)
+        as_json, as_turtle = stored if stored else ({"conforms": None, "results": []}, "")
+        media = negotiation.choose(request.headers.get("accept"), REPORT_OFFERS) or "application/json"
+        headers = {**headers, "Vary": "Accept"}
+        if media == "text/turtle":
+            return Response(as_turtle, status, headers=headers, media_type="text/turtle; charset=utf-8")
+        if media == "application/ld+json":
+            import rdflib
+
+            graph = rdflib.Graph().parse(data=as_turtle or "", format="turtle")
+            return Response(graph.serialize(format="json-ld"), status, headers=headers, media_type=media)
+        if media == "text/html":
+            return Response(
+                report_page(record, as_json), status, headers=headers, media_type="text/html; charset=utf-8"
+            )
+        return JSONResponse({**record_json(record, base), "report": as_json}, status, headers=headers)
+
+    @router.post("/contributions", summary="send data; it is validated and stored (staged) or quarantined")
+    @guarded
+    async def contribute(request: Request) -> Response:
+        principal = authenticate(request)
+        body = await read_body(request, max_bytes)
+        title = request.query_params.get("title")
+        source = request.query_params.get("source")
+        record, _, error = await asyncio.to_thread(
+            service.submit, body, request.headers.get("content-type"), principal.name, title, source
+        )
+        status = 400 if error else (201 if record.status in ("staged", "published") else 422)
+        return report_response(request, record, status, {"Location": f"/contributions/{record.id}"})
+
+    @router.get("/contributions", summary="list contributions (filters: status, contributor, since)")
+    async def listing(request: Request, status: str | None = None, contributor: str | None = None,
+                      since: str | None = None) -> Response:  # fmt: skip
+        records = await asyncio.to_thread(service.list, status, contributor, since)
+        return JSONResponse([record_json(r, base) for r in records])
+
+    @router.get("/contributions/{identifier}", summary="a contribution's record and validation report")
+    async def one(request: Request, identifier: str) -> Response:
+        record = service.get(identifier)
+        if record is None:
+            return problem(404, f"no contribution {identifier}")
+        return report_response(request, record, 200, {})
+
+    @router.post("/contributions/{identifier}/publish", summary="a curator merges a staged contribution into the union")
+    @guarded
+    async def publish(request: Request, identifier: str) -> Response:
+        principal = authenticate(request)
+        if not principal.is_curator:
+            raise PermissionError(403, "publishing needs a curator token")
+        record = await asyncio.to_thread(service.publish, identifier, principal.name)
+        return JSONResponse(record_json(record, base))
+
+    @router.delete("/contributions/{identifier}", summary="withdraw a contribution (its owner or a curator)")
+    @guarded
+    async def withdraw(request: Request, identifier: str) -> Response:
+        principal = authenticate(request)
+        record = service.get(identifier)
+        if record is None:
+            raise ContributionError(f"no contribution {identifier}", 404)
+        if not principal.is_curator and principal.name != record.contributor:
+            raise PermissionError(403, "only the contributor or a curator may withdraw a contribution")
+        record = await asyncio.to_thread(service.withdraw, identifier, principal.name)
+        return JSONResponse(record_json(record, base))
+
+    @router.post("/validate", summary="dry run: validate data without storing it (no token needed)")
+    @guarded
+    async def dry_run(request: Request) -> Response:
+        body = await read_body(request, max_bytes)
+        report = await asyncio.to_thread(service.dry_run, body, request.headers.get("content-type"))
+        media = negotiation.choose(request.headers.get("accept"), ["application/json", "text/turtle"])
+        status = 200 if report.conforms else 422
+        if media == "text/turtle":
+            return Response(report.to_turtle(), status, media_type="text/turtle; charset=utf-8")
+        return JSONResponse(json.loads(report.to_json()), status)
+
+    return router
+
+
+def report_page(record: Record, report: dict) -> str:
+    def cells(result: dict) -> str:
+        keys = ("severity", "message", "focus_node", "path", "value", "constraint")
+        values = [result.get(k) or (result.get("shape") if k == "constraint" else None) for k in keys]
+        return "".join(f"<td>{escape(v or '-')}</td>" for v in values)
+
+    rows = "".join(f"<tr>{cells(r)}</tr>" for r in report.get("results", []))
+    error = f"<p><strong>Unreadable:</strong> {escape(report['error'])}</p>" if report.get("error") else ""
+    table = (f"<table><tr><th>severity</th><th>message</th><th>focus node</th><th>path</th><th>value</th>"
+             f"<th>shape</th></tr>{rows}</table>") if rows else "<p>No violations.</p>"  # fmt: skip
+    body = f"""<main><h1>Contribution {escape(record.id)}</h1>
+<p>Status: <strong>{escape(record.status)}</strong> · sent by {escape(record.contributor)} at {escape(record.created)}
+ · {record.triples} triples · {record.violations} violations</p>{error}
+<h2>Validation report</h2>{table}</main>"""
+    return page(f"Contribution {record.id}", body)
