@@ -137,6 +137,17 @@ def _read(graph: InputGraph) -> None:
             graph.quads.append(quad if keep_graph else ox.Quad(quad.subject, quad.predicate, quad.object, name))
 
 
+def _contributions_of_live_store(store_path: Path) -> list[ox.Quad]:
+    """Contributions (their graphs and records) live only in the store, not in data/:
+    a rebuild carries them over rather than lose them."""
+    if not (store_path / CURRENT_LINK).exists():
+        return []
+    live = EmbeddedStore.open(store_path)
+    prefix = f"{GRAPH}contribution"  # .../graph/contribution/{id} and .../graph/contributions
+    names = [g for g in live.named_graphs() if g.startswith(prefix)]
+    return [q for name in names for q in live.graph_quads(name)]
+
+
 def build(
     store_path: Path,
     home: Path | None = None,
@@ -157,7 +168,11 @@ def build(
         raise BuildError(f"unknown reasoner {reasoner!r}: use owlrl or rules")
     home = home or settings.project_home()
     graphs = input_graphs(home) + _extra_graphs(extra or [])
+    carried = _contributions_of_live_store(store_path)
     version = dataset_version(home, graphs)
+    if carried:
+        digest = hashlib.sha256("\n".join(sorted(str(q) for q in carried)).encode()).hexdigest()
+        version = hashlib.sha256(f"{version}|{digest}".encode()).hexdigest()[:16]
     store_path.mkdir(parents=True, exist_ok=True)
     if not force and _live_version(store_path) == version:
         live = EmbeddedStore.open(store_path)
@@ -165,7 +180,7 @@ def build(
 
     for graph in graphs:
         _read(graph)
-    quads = [q for g in graphs for q in g.quads]
+    quads = [q for g in graphs for q in g.quads] + carried
     ontology = _as_rdflib(graphs[:1])
     if validate or reasoner == "owlrl":
         data = _as_rdflib(graphs[2:])

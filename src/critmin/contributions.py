@@ -24,8 +24,18 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from critmin import changes, context, validation
-from critmin.namespaces import CM, DATASET_IRI, GRAPH, ID, META_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
+from critmin import changes, context, reasoning, validation
+from critmin.namespaces import (
+    CM,
+    DATASET_IRI,
+    GRAPH,
+    ID,
+    INFERRED_GRAPH,
+    INSTANCE_NAMESPACES,
+    META_GRAPH,
+    ONTOLOGY_GRAPH,
+    SHAPES_GRAPH,
+)
 from critmin.rdf_input import RdfInputError, parse_quads, to_rdflib_graph
 from critmin.store import EmbeddedStore, LiveStore
 
@@ -290,6 +300,18 @@ class ContributionService:
         store.update(";\n".join(operations))
         self.live.changed()
 
+    def _refresh_inferences(self, store: EmbeddedStore) -> None:
+        """Recompute the inferred graph so that it covers exactly the public data.
+
+        Not part of the publish/withdraw transaction: a crash in between leaves the
+        data right and the inferences stale until the next publish, withdrawal or build."""
+        hidden = {RECORDS_GRAPH, str(INFERRED_GRAPH)} | {r.graph for r in self.list() if r.status != "published"}
+        store.update(f"CLEAR SILENT GRAPH <{INFERRED_GRAPH}>")
+        reasoning.materialise_with_rules(
+            store.database, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, tuple(sorted(hidden))
+        )
+        self.live.changed()
+
     def submit(self, body: bytes, content_type: str | None, contributor: str,
                title: str | None = None, source: str | None = None) -> tuple[Record, validation.ValidationReport | None, str | None]:  # fmt: skip  # noqa: E501
         """Store a contribution (accepted or in quarantine). Returns the record, the report
@@ -324,6 +346,8 @@ class ContributionService:
                 operations.insert(0, self._insert([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]))
                 operations += self._new_version(store, f"submit {identifier}")
             self._commit(store, operations)
+            if status == "published":
+                self._refresh_inferences(store)
         if status != "rejected":
             changes.ChangeLog(self.store_path).append(self._activities("Create", triples, record))
         return record, report, None
@@ -366,6 +390,7 @@ class ContributionService:
             store = self.live.get()
             self._commit(store, self._set_status(store, record, "published", CM.publishedBy, curator)
                          + self._new_version(store, f"publish {identifier}"))  # fmt: skip
+            self._refresh_inferences(store)
         published = self.get(identifier)
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in self.live.get().graph_quads(record.graph)]
         changes.ChangeLog(self.store_path).append(self._activities("Update", triples, published))
@@ -385,6 +410,8 @@ class ContributionService:
             operations += self._set_status(store, record, "withdrawn", CM.withdrawnBy, who)
             operations += self._new_version(store, f"withdraw {identifier}")
             self._commit(store, operations)
+            if record.status == "published":
+                self._refresh_inferences(store)
         withdrawn = self.get(identifier)
         changes.ChangeLog(self.store_path).append(self._activities("Delete", triples, withdrawn))
         return withdrawn

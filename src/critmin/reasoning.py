@@ -47,23 +47,23 @@ _RULES = [
     # rdfs9: instances of a subclass are instances of its superclasses
     """INSERT {{ GRAPH <{inferred}> {{ ?x a ?super }} }} WHERE {{
          GRAPH <{ontology}> {{ ?sub rdfs:subClassOf+ ?super FILTER isIRI(?super) }}
-         GRAPH ?g {{ ?x a ?sub }} FILTER STRSTARTS(STR(?x), "{instances}")
+         GRAPH ?g {{ ?x a ?sub }} FILTER STRSTARTS(STR(?x), "{instances}") {hidden_g}
          FILTER NOT EXISTS {{ GRAPH ?h {{ ?x a ?super }} }} }}""",
     # rdfs7: subproperties
     """INSERT {{ GRAPH <{inferred}> {{ ?s ?super ?o }} }} WHERE {{
          GRAPH <{ontology}> {{ ?sub rdfs:subPropertyOf+ ?super }}
-         GRAPH ?g {{ ?s ?sub ?o }} FILTER STRSTARTS(STR(?s), "{instances}")
+         GRAPH ?g {{ ?s ?sub ?o }} FILTER STRSTARTS(STR(?s), "{instances}") {hidden_g}
          FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?super ?o }} }} }}""",
     # prp-inv1/2: inverses, both ways
     """INSERT {{ GRAPH <{inferred}> {{ ?o ?q ?s }} }} WHERE {{
          GRAPH <{ontology}> {{ {{ ?p owl:inverseOf ?q }} UNION {{ ?q owl:inverseOf ?p }} }}
-         GRAPH ?g {{ ?s ?p ?o }} FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{instances}"))
+         GRAPH ?g {{ ?s ?p ?o }} FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{instances}")) {hidden_g}
          FILTER NOT EXISTS {{ GRAPH ?h {{ ?o ?q ?s }} }} }}""",
     # prp-spo2: property chains of length two
     """INSERT {{ GRAPH <{inferred}> {{ ?x ?p ?z }} }} WHERE {{
          GRAPH <{ontology}> {{ ?p owl:propertyChainAxiom ?chain .
              ?chain rdf:first ?a ; rdf:rest ?rest . ?rest rdf:first ?b ; rdf:rest rdf:nil }}
-         GRAPH ?g {{ ?x ?a ?y }} GRAPH ?h {{ ?y ?b ?z }} FILTER STRSTARTS(STR(?x), "{instances}")
+         GRAPH ?g {{ ?x ?a ?y }} GRAPH ?h {{ ?y ?b ?z }} FILTER STRSTARTS(STR(?x), "{instances}") {hidden_g} {hidden_h}
          FILTER NOT EXISTS {{ GRAPH ?i {{ ?x ?p ?z }} }} }}""",
 ]
 _PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -72,14 +72,21 @@ PREFIX owl: <http://www.w3.org/2002/07/owl#>
 """
 
 
-def materialise_with_rules(database, ontology_graph: str, inferred_graph: str, instances: tuple[str, ...]) -> int:
+def materialise_with_rules(
+    database, ontology_graph: str, inferred_graph: str, instances: tuple[str, ...], hidden: tuple[str, ...] = ()
+) -> int:
     """Compute, inside a pyoxigraph store, the entailments the queries rely on
     (subclasses, subproperties, inverses, two-step property chains) for instances
-    whose IRIs start with one of `instances`; repeat to a fixpoint. For graphs too
-    large for owlrl's in-memory closure. Returns the number of inferred triples."""
+    whose IRIs start with one of `instances`, from every graph but the `hidden` ones;
+    repeat to a fixpoint. For graphs too large for owlrl's in-memory closure, and to
+    bring the inferences up to date after a write. Returns the number of inferred
+    triples."""
     import pyoxigraph as ox
 
     graph = ox.NamedNode(inferred_graph)
+    excluded = ", ".join(f"<{g}>" for g in hidden)
+    hidden_g = f"FILTER (?g NOT IN ({excluded}))" if hidden else ""
+    hidden_h = f"FILTER (?h NOT IN ({excluded}))" if hidden else ""
 
     def count() -> int:
         return sum(1 for _ in database.quads_for_pattern(None, None, None, graph))
@@ -90,6 +97,13 @@ def materialise_with_rules(database, ontology_graph: str, inferred_graph: str, i
         for rule in _RULES:
             for prefix in instances:
                 database.update(
-                    _PREFIXES + rule.format(inferred=inferred_graph, ontology=ontology_graph, instances=prefix)
+                    _PREFIXES
+                    + rule.format(
+                        inferred=inferred_graph,
+                        ontology=ontology_graph,
+                        instances=prefix,
+                        hidden_g=hidden_g,
+                        hidden_h=hidden_h,
+                    )
                 )
     return before

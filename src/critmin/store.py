@@ -81,6 +81,11 @@ class EmbeddedStore:
         """Add quads in one transaction (all of them or none)."""
         self._db.extend(quads)
 
+    @property
+    def database(self) -> ox.Store:
+        """The pyoxigraph store itself, for bulk operations (reasoning)."""
+        return self._db
+
     def graph_quads(self, graph: str) -> list[ox.Quad]:
         return list(self._db.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 

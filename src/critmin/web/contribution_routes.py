@@ -4,6 +4,7 @@ HTTP status mapping only; the workflow lives in critmin.contributions."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from html import escape
 
@@ -47,6 +48,7 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         return principal
 
     def guarded(handler):
+        @functools.wraps(handler)
         async def wrapper(request: Request, *args, **kwargs):
             try:
                 return await handler(request, *args, **kwargs)
@@ -59,8 +61,6 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
             except ContributionError as error:
                 return problem(error.status, str(error))
 
-        wrapper.__name__ = handler.__name__
-        wrapper.__doc__ = handler.__doc__
         return wrapper
 
     def report_response(request: Request, record: Record, status: int, headers: dict) -> Response:
