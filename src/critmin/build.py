@@ -31,7 +31,7 @@ from critmin.namespaces import (
     SHAPES_GRAPH,
     data_graph,
 )
-from critmin.rdf_input import from_rdflib_graph, parse_file, to_rdflib_graph
+from critmin.rdf_input import from_rdflib_graph, parse_file, to_rdflib_graph, to_rdflib_term
 from critmin.store import CURRENT_LINK, EmbeddedStore, open_new_database, point_current_at
 
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
@@ -148,6 +148,17 @@ def _contributions_of_live_store(store_path: Path) -> list[ox.Quad]:
     return [q for name in names for q in live.graph_quads(name)]
 
 
+def _published_graphs(carried: list[ox.Quad]) -> set[str]:
+    """The graphs of carried contributions whose record says `published`."""
+    status, graph_of = {}, {}
+    for quad in carried:
+        if quad.predicate.value == str(CM.status):
+            status[quad.subject.value] = quad.object.value
+        elif quad.predicate.value == str(CM.contributionGraph):
+            graph_of[quad.subject.value] = quad.object.value
+    return {graph for record, graph in graph_of.items() if status.get(record) == "published"}
+
+
 def build(
     store_path: Path,
     home: Path | None = None,
@@ -184,6 +195,10 @@ def build(
     ontology = _as_rdflib(graphs[:1])
     if validate or reasoner == "owlrl":
         data = _as_rdflib(graphs[2:])
+        published = _published_graphs(carried)
+        for quad in carried:
+            if quad.graph_name.value in published:
+                data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
     if validate:
         report = validation.validate(data, ontology=ontology, shapes=_as_rdflib(graphs[1:2]))
         if not report.conforms:
@@ -197,7 +212,9 @@ def build(
     with open_new_database(staging) as db:
         db.bulk_extend(quads)
         if reasoner == "rules":
-            reasoning.materialise_with_rules(db, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES)
+            carried_graphs = {q.graph_name.value for q in carried}
+            hidden = tuple(sorted(carried_graphs - _published_graphs(carried)))
+            reasoning.materialise_with_rules(db, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, hidden)
         inferred = sum(1 for _ in db.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH))))
         db.bulk_extend(from_rdflib_graph(_metadata(home, version, graphs, inferred), str(META_GRAPH)))
     staging.rename(database)

@@ -51,6 +51,14 @@ MEDIA_TYPES = {
     "application/trig": ox.RdfFormat.TRIG,
     "application/n-quads": ox.RdfFormat.N_QUADS,
 }
+FORMAT_NAMES = {
+    ox.RdfFormat.TURTLE: "Turtle",
+    ox.RdfFormat.N_TRIPLES: "N-Triples",
+    ox.RdfFormat.JSON_LD: "JSON-LD",
+    ox.RdfFormat.RDF_XML: "RDF/XML",
+    ox.RdfFormat.TRIG: "TriG",
+    ox.RdfFormat.N_QUADS: "N-Quads",
+}
 STATUSES = ("staged", "published", "rejected", "withdrawn")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PROV = "http://www.w3.org/ns/prov#"
@@ -124,7 +132,7 @@ def parse_contribution(body: bytes, content_type: str | None, limits: Limits, sk
         message = str(error)
         if "LoadDocumentCallback" in message:
             message = f"{error.source}: remote JSON-LD @context documents are not fetched; inline the context"
-        raise ContributionError(f"malformed {fmt.name.replace('_', '-')}: {message}", 400) from None
+        raise ContributionError(f"malformed {FORMAT_NAMES[fmt]}: {message}", 400) from None
     if len(quads) > limits.max_triples:
         raise ContributionError(f"the contribution has {len(quads)} triples; the limit is {limits.max_triples}", 413)
     skolem: dict[str, ox.NamedNode] = {}
@@ -305,7 +313,7 @@ class ContributionService:
 
         Not part of the publish/withdraw transaction: a crash in between leaves the
         data right and the inferences stale until the next publish, withdrawal or build."""
-        hidden = {RECORDS_GRAPH, str(INFERRED_GRAPH)} | {r.graph for r in self.list() if r.status != "published"}
+        hidden = {RECORDS_GRAPH} | {r.graph for r in self.list() if r.status != "published"}
         store.update(f"CLEAR SILENT GRAPH <{INFERRED_GRAPH}>")
         reasoning.materialise_with_rules(
             store.database, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, tuple(sorted(hidden))
