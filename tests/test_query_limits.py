@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from servers import cpu_seconds, descendants, start_server
+from servers import copy_store, cpu_seconds, descendants, start_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 CHEAP = "ASK { <https://w3id.org/critmin/id/country/CA> a ?t }"
@@ -41,7 +41,8 @@ def test_runaway_query_is_stopped_and_the_cpu_goes_idle(server):
 
 
 def test_a_request_may_lower_the_time_limit_but_not_raise_it(server_store, tmp_path):
-    limited = start_server(server_store, tmp_path, CRITMIN_QUERY_TIMEOUT="1", CRITMIN_QUERY_WORKERS="2")
+    store = copy_store(server_store, tmp_path / "store")  # one server per store: it holds the write lock
+    limited = start_server(store, tmp_path, CRITMIN_QUERY_TIMEOUT="1", CRITMIN_QUERY_WORKERS="2")
     try:
         started = time.monotonic()
         response = sparql(limited, RUNAWAY, timeout="120")
@@ -134,7 +135,8 @@ def test_cli_query_refuses_service_too(run_cli, canary):
 
 
 def test_allowlisted_service_is_called(server_store, tmp_path, canary):
-    allowed = start_server(server_store, tmp_path, CRITMIN_SERVICE_ALLOWLIST=f"http://127.0.0.1:{canary.port}/")
+    store = copy_store(server_store, tmp_path / "store")
+    allowed = start_server(store, tmp_path, CRITMIN_SERVICE_ALLOWLIST=f"http://127.0.0.1:{canary.port}/")
     try:
         ok = sparql(
             allowed, f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{canary.port}/sparql> {{ ?s ?p ?o }} }}"
@@ -148,7 +150,8 @@ def test_allowlisted_service_is_called(server_store, tmp_path, canary):
 
 
 def test_rate_limit(server_store, tmp_path):
-    limited = start_server(server_store, tmp_path, CRITMIN_RATE_LIMIT="5", CRITMIN_RATE_LIMIT_LOOPBACK="1")
+    store = copy_store(server_store, tmp_path / "store")
+    limited = start_server(store, tmp_path, CRITMIN_RATE_LIMIT="5", CRITMIN_RATE_LIMIT_LOOPBACK="1")
     try:
         statuses = [sparql(limited, "ASK {}").status_code for _ in range(8)]
         assert statuses[:5] == [200] * 5 and 429 in statuses[5:]

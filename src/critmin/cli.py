@@ -20,7 +20,7 @@ from critmin import build, queries, results, settings
 from critmin.contributions import ContributionService, public_view
 from critmin.query_text import RequestRejected
 from critmin.rdf_input import RdfInputError, parse_file
-from critmin.store import EmbeddedStore, StoreMissingError
+from critmin.store import EmbeddedStore, StoreBusyError, StoreMissingError
 from critmin.tokens import TokenRegistry
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -172,7 +172,7 @@ def cmd_serve(args) -> int:
         config.base_url = os.environ["CRITMIN_BASE_URL"].rstrip("/")
     try:
         app = create_app(config)
-    except StoreMissingError as error:
+    except (StoreMissingError, StoreBusyError) as error:
         raise CliError(str(error)) from None
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
     return EXIT_OK

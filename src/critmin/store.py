@@ -42,6 +42,13 @@ class StoreMissingError(FileNotFoundError):
         super().__init__(f"no built store at {path}; run `critmin build` first")
 
 
+class StoreBusyError(OSError):
+    """Another process (a running `critmin serve`) holds the store for writing."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"the store at {path} is open for writing by another process (a running critmin serve?)")
+
+
 @dataclass(frozen=True)
 class GraphSummary:
     name: str
@@ -66,7 +73,12 @@ class EmbeddedStore:
         if not link.exists():
             raise StoreMissingError(store_path)
         target = link.resolve()
-        database = ox.Store(str(target)) if writable else ox.Store.read_only(str(target))
+        try:
+            database = ox.Store(str(target)) if writable else ox.Store.read_only(str(target))
+        except OSError as error:
+            if "lock" in str(error).lower():
+                raise StoreBusyError(store_path) from error
+            raise
         return cls(database, target, writable)
 
     def forget_cached(self) -> None:
