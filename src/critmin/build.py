@@ -138,13 +138,14 @@ def _read(graph: InputGraph) -> None:
 
 
 def _contributions_of_live_store(store_path: Path) -> list[ox.Quad]:
-    """Contributions (their graphs and records) live only in the store, not in data/:
-    a rebuild carries them over rather than lose them."""
+    """What was written to the store rather than built from files (contributions, their
+    records, graphs written through the Graph Store Protocol): a rebuild carries it over
+    rather than lose it. Graphs the build makes itself are made afresh."""
     if not (store_path / CURRENT_LINK).exists():
         return []
     live = EmbeddedStore.open(store_path)
-    prefix = f"{GRAPH}contribution"  # .../graph/contribution/{id} and .../graph/contributions
-    names = [g for g in live.named_graphs() if g.startswith(prefix)]
+    contributed = f"{GRAPH}contribution"  # .../graph/contribution/{id} and .../graph/contributions
+    names = [g for g in live.named_graphs() if g.startswith(contributed) or not g.startswith(str(GRAPH))]
     return [q for name in names for q in live.graph_quads(name)]
 
 

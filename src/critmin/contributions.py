@@ -179,9 +179,16 @@ class ContributionService:
         return ontology, shapes, version
 
     def validate(self, triples: list[ox.Triple]) -> validation.ValidationReport:
-        """Validate triples with the reference data they point to, on their own focus nodes."""
+        """Validate triples with the reference data they point to, on their own focus nodes.
+
+        Blank nodes (kept as such by the Graph Store Protocol) are named for the check
+        only: pyshacl takes IRIs as focus nodes, and no node may escape validation."""
         store = self.live.get()
-        incoming = to_rdflib_graph(triples)
+
+        def named(term):
+            return ox.NamedNode(f"{ID}.well-known/genid/check/{term.value}") if isinstance(term, ox.BlankNode) else term
+
+        incoming = to_rdflib_graph(ox.Triple(named(t.subject), t.predicate, named(t.object)) for t in triples)
         ontology, shapes, _ = self._shapes(store)
         data = incoming + context.reference_context(store, incoming)
         return validation.validate(data, ontology=ontology, shapes=shapes, focus_nodes=context.focus_nodes(incoming))
@@ -292,7 +299,7 @@ class ContributionService:
 
     # --- writes -----------------------------------------------------------------------
 
-    def _new_version(self, store: EmbeddedStore, action: str) -> list[str]:
+    def version_operations(self, store: EmbeddedStore, action: str) -> list[str]:
         """SPARQL Update operations that move the dataset version and modification time on."""
         old = store.dataset_version() or ""
         version = hashlib.sha256(f"{old}|{action}".encode()).hexdigest()[:16]
@@ -304,7 +311,7 @@ class ContributionService:
                 <{DCT}modified> "{now()}"^^<{XSD}dateTime> }} }}""",
         ]
 
-    def _commit(self, store: EmbeddedStore, operations: list[str]) -> None:
+    def commit(self, store: EmbeddedStore, operations: list[str]) -> None:
         store.update(";\n".join(operations))
         self.live.changed()
 
@@ -339,7 +346,7 @@ class ContributionService:
             self._write_report(folder, {"conforms": False, "error": str(error), "results": []}, "")
             with self.write_lock:
                 store = self.live.get()
-                self._commit(store, [self._insert(self._record_quads(record))])
+                self.commit(store, [self.insert_data(self._record_quads(record))])
             return record, None, str(error)
         report = self.validate(triples)
         self._write_report(folder, json.loads(report.to_json()), report.to_turtle())
@@ -348,12 +355,14 @@ class ContributionService:
         record = Record(identifier, status, contributor, now(), digest, len(triples), violations, title, source)
         with self.write_lock:
             store = self.live.get()
-            operations = [self._insert(self._record_quads(record))]
+            operations = [self.insert_data(self._record_quads(record))]
             if status != "rejected":
                 graph = ox.NamedNode(record.graph)
-                operations.insert(0, self._insert([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]))
-                operations += self._new_version(store, f"submit {identifier}")
-            self._commit(store, operations)
+                operations.insert(
+                    0, self.insert_data([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
+                )
+                operations += self.version_operations(store, f"submit {identifier}")
+            self.commit(store, operations)
             if status == "published":
                 self._refresh_inferences(store)
         if status != "rejected":
@@ -361,7 +370,7 @@ class ContributionService:
         return record, report, None
 
     @staticmethod
-    def _insert(quads: list[ox.Quad]) -> str:
+    def insert_data(quads: list[ox.Quad]) -> str:
         body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
         return f"INSERT DATA {{ {body} }}"
 
@@ -396,8 +405,8 @@ class ContributionService:
                     f"contribution {identifier} is {record.status}; only staged ones are published", 409
                 )
             store = self.live.get()
-            self._commit(store, self._set_status(store, record, "published", CM.publishedBy, curator)
-                         + self._new_version(store, f"publish {identifier}"))  # fmt: skip
+            self.commit(store, self._set_status(store, record, "published", CM.publishedBy, curator)
+                         + self.version_operations(store, f"publish {identifier}"))  # fmt: skip
             self._refresh_inferences(store)
         published = self.get(identifier)
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in self.live.get().graph_quads(record.graph)]
@@ -416,8 +425,8 @@ class ContributionService:
             unlink = f"DELETE WHERE {{ GRAPH <{RECORDS_GRAPH}> {{ <{record.iri}> <{CM.contributionGraph}> ?g }} }}"
             operations = [f"DROP SILENT GRAPH <{record.graph}>", unlink]
             operations += self._set_status(store, record, "withdrawn", CM.withdrawnBy, who)
-            operations += self._new_version(store, f"withdraw {identifier}")
-            self._commit(store, operations)
+            operations += self.version_operations(store, f"withdraw {identifier}")
+            self.commit(store, operations)
             if record.status == "published":
                 self._refresh_inferences(store)
         withdrawn = self.get(identifier)

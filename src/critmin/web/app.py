@@ -22,6 +22,7 @@ from starlette.background import BackgroundTask
 from critmin import __version__, queries, settings
 from critmin.contributions import ContributionService, Limits
 from critmin.executor import QueryPool
+from critmin.graph_store import GraphStore
 from critmin.query_text import RequestRejected
 from critmin.ratelimit import RateLimiter
 from critmin.result_cache import ResultCache
@@ -32,6 +33,7 @@ from critmin.store import LiveStore
 from critmin.tokens import TokenRegistry
 from critmin.web.bodies import BodyTooLarge, read_body
 from critmin.web.contribution_routes import create_router as contribution_router
+from critmin.web.graph_store_routes import create_router as graph_store_router
 from critmin.web.linked_data_routes import create_router
 
 STATIC = Path(__file__).parent / "static"
@@ -163,10 +165,10 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     app.include_router(create_router(live, config.base_url, config.store_path))
+    tokens = TokenRegistry(config.store_path)
+    app.include_router(contribution_router(contributions, tokens, config.base_url, config.max_contribution_bytes))
     app.include_router(
-        contribution_router(
-            contributions, TokenRegistry(config.store_path), config.base_url, config.max_contribution_bytes
-        )
+        graph_store_router(GraphStore(contributions), tokens, config.base_url, config.max_contribution_bytes)
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if yasgui_folder().is_dir():

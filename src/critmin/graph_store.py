@@ -1,0 +1,120 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol over the store, behind the same SHACL gate.
+
+Reads are public. Writes (PUT replaces a graph, POST merges into it, DELETE drops
+it) are a curator's, are validated like contributions, and are one transaction
+each. Graphs the build or the contribution workflow manage (under
+https://w3id.org/critmin/graph/) cannot be written here.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+
+import pyoxigraph as ox
+
+from critmin import changes
+from critmin.contributions import ContributionError, ContributionService, media_format
+from critmin.namespaces import GRAPH
+from critmin.rdf_input import RdfInputError, parse_quads
+
+MANAGED = str(GRAPH)
+
+
+def split_multipart(body: bytes, content_type: str) -> list[tuple[str, bytes]]:
+    """The parts of a multipart/form-data body: (content type, bytes) each."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        raise ContributionError("the multipart body has no parts", 400)
+    return [(part.get_content_type(), part.get_payload(decode=True) or b"") for part in message.iter_parts()]
+
+
+class GraphStore:
+    def __init__(self, contributions: ContributionService):
+        self.contributions = contributions
+        self.live = contributions.live
+
+    def exists(self, graph: str) -> bool:
+        store = self.live.get()
+        return graph in store.named_graphs() and bool(store.graph_quads(graph))
+
+    def triples(self, graph: str) -> list[ox.Triple] | None:
+        if not self.exists(graph):
+            return None
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in self.live.get().graph_quads(graph)]
+
+    def _parse(self, body: bytes, content_type: str | None) -> list[ox.Triple]:
+        media = (content_type or "").split(";")[0].strip().lower()
+        documents = split_multipart(body, content_type) if media == "multipart/form-data" else [(content_type, body)]
+        triples: list[ox.Triple] = []
+        for part_type, data in documents:
+            fmt = media_format(part_type)
+            try:
+                quads = parse_quads(data, fmt, source=f"body ({part_type})")
+            except RdfInputError as error:
+                raise ContributionError(f"malformed {part_type}: {error}", 400) from None
+            triples += [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        if len(triples) > self.contributions.limits.max_triples:
+            raise ContributionError(
+                f"{len(triples)} triples; the limit is {self.contributions.limits.max_triples}", 413
+            )
+        return list(dict.fromkeys(triples))
+
+    def _check_writable(self, graph: str) -> None:
+        if graph.startswith(MANAGED):
+            raise ContributionError(
+                f"{graph} is managed by the build or the contribution workflow; send contributions instead", 403
+            )
+
+    def _gate(self, triples: list[ox.Triple]):
+        report = self.contributions.validate(triples)
+        if not report.conforms:
+            raise GateRejected(report)
+
+    def write(self, graph: str, body: bytes, content_type: str | None, *, replace: bool, who: str) -> bool:
+        """PUT (replace) or POST (merge); returns whether the graph was created."""
+        self._check_writable(graph)
+        incoming = self._parse(body, content_type)
+        with self.contributions.write_lock:
+            existed = self.exists(graph)
+            kept = [] if replace else (self.triples(graph) or [])
+            self._gate(list(dict.fromkeys(kept + incoming)))
+            store = self.live.get()
+            name = ox.NamedNode(graph)
+            operations = [f"DROP SILENT GRAPH {name}"] if replace else []
+            if incoming:
+                operations.append(
+                    self.contributions.insert_data([ox.Quad(t.subject, t.predicate, t.object, name) for t in incoming])
+                )
+            operations += self.contributions.version_operations(store, f"graph store {who} {graph}")
+            self.contributions.commit(store, operations)
+        changes.ChangeLog(self.contributions.store_path).append(
+            [changes.activity("Update" if existed else "Create", graph, "Graph", summary=f"graph store write by {who}")]
+        )
+        return not existed
+
+    def delete(self, graph: str, who: str) -> bool:
+        self._check_writable(graph)
+        with self.contributions.write_lock:
+            if not self.exists(graph):
+                return False
+            store = self.live.get()
+            operations = [
+                f"DROP SILENT GRAPH <{graph}>",
+                *self.contributions.version_operations(store, f"drop {graph}"),
+            ]
+            self.contributions.commit(store, operations)
+        changes.ChangeLog(self.contributions.store_path).append(
+            [changes.activity("Delete", graph, "Graph", summary=f"graph store delete by {who}")]
+        )
+        return True
+
+
+class GateRejected(Exception):
+    """The data does not conform to the shapes."""
+
+    def __init__(self, report):
+        super().__init__("the data does not conform to the shapes")
+        self.report = report

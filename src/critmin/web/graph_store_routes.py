@@ -1,0 +1,91 @@
+"""The Graph Store HTTP Protocol: /store?graph=IRI (indirect) and /store/{path}
+(direct identification: the request URL is the graph IRI). HTTP only; the work is
+in critmin.graph_store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from critmin import negotiation
+from critmin.contributions import ContributionError
+from critmin.graph_store import GateRejected, GraphStore
+from critmin.result_writers import GRAPH_FORMATS, GRAPH_MEDIA_TYPES
+from critmin.tokens import TokenRegistry
+from critmin.web.bodies import BodyTooLarge, read_body
+
+OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+
+
+def create_router(graphs: GraphStore, tokens: TokenRegistry, base: str, max_bytes: int) -> APIRouter:
+    router = APIRouter()
+
+    def graph_iri(request: Request, path: str | None) -> str | None:
+        if path is not None:
+            return f"{base}/store/{path}"
+        return request.query_params.get("graph")
+
+    def curator(request: Request) -> str:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        principal = tokens.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        if principal is None:
+            raise PermissionError(401, "a curator's bearer token is required to write")
+        if not principal.is_curator:
+            raise PermissionError(403, "writing through the graph store needs a curator token")
+        return principal.name
+
+    async def handle(request: Request, path: str | None) -> Response:
+        graph = graph_iri(request, path)
+        if graph is None:
+            return JSONResponse({"error": "name the graph: ?graph=IRI, or use /store/{path}"}, 400)
+        try:
+            if request.method in ("GET", "HEAD"):
+                return read(request, graph)
+            who = curator(request)
+            if request.method == "DELETE":
+                deleted = await asyncio.to_thread(graphs.delete, graph, who)
+                return Response(status_code=204 if deleted else 404)
+            body = await read_body(request, max_bytes)
+            created = await asyncio.to_thread(
+                graphs.write, graph, body, request.headers.get("content-type"),
+                replace=request.method == "PUT", who=who,
+            )  # fmt: skip
+            return Response(status_code=201 if created else 204, headers={"Location": graph} if created else {})
+        except PermissionError as denied:
+            status, message = denied.args
+            headers = {"WWW-Authenticate": 'Bearer realm="critmin"'} if status == 401 else {}
+            return JSONResponse({"error": message}, status, headers=headers)
+        except BodyTooLarge:
+            return JSONResponse({"error": f"the body is larger than {max_bytes} bytes"}, 413)
+        except ContributionError as error:
+            return JSONResponse({"error": str(error)}, error.status)
+        except GateRejected as rejected:
+            return JSONResponse({"error": str(rejected), "report": json.loads(rejected.report.to_json())}, 422)
+
+    def read(request: Request, graph: str) -> Response:
+        media = negotiation.choose(request.headers.get("accept"), OFFERS)
+        if media is None:
+            return Response(f"available: {', '.join(OFFERS)}\n", 406, media_type="text/plain; charset=utf-8")
+        triples = graphs.triples(graph)
+        if triples is None:
+            return Response(f"no graph {graph}\n", 404, media_type="text/plain; charset=utf-8")
+        key = next(k for k, m in GRAPH_MEDIA_TYPES.items() if m == media)
+        body = ox.serialize(triples, format=GRAPH_FORMATS[key])
+        media_type = f"{media}; charset=utf-8" if media.startswith("text/") else media
+        return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+    methods = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+
+    @router.api_route("/store", methods=methods, summary="Graph Store Protocol, indirect identification (?graph=)")
+    async def indirect(request: Request) -> Response:
+        return await handle(request, None)
+
+    @router.api_route("/store/{path:path}", methods=methods, summary="Graph Store Protocol, direct identification")
+    async def direct(request: Request, path: str) -> Response:
+        return await handle(request, path)
+
+    return router
