@@ -359,15 +359,15 @@ CASES = [
     ("SupplyCount-list", "Class", "t:count", "cm:ofList", ["t:count cm:ofList"], "t:count cm:ofList t:entry1 ."),
     (
         "Supply-supplierIsNotRecipient",
-        "SPARQL",
+        "Disjoint",
         "t:supply",
-        "cm:recipient",
+        "cm:supplier",
         ["t:supply cm:recipient"],
         "t:supply cm:recipient t:CA .",
     ),
     (
         "SupplyCount-countWithinTotal",
-        "SPARQL",
+        "LessThanOrEquals",
         "t:count",
         "cm:statedCount",
         ["t:count cm:statedCount"],
@@ -504,6 +504,8 @@ def constraint_inventory(shapes: rdflib.Graph) -> set[tuple[str, str]]:
         SH.uniqueLang: "UniqueLang",
         SH["or"]: "Or",
         SH.languageIn: "LanguageIn",
+        SH.disjoint: "Disjoint",
+        SH.lessThanOrEquals: "LessThanOrEquals",
     }
     inventory = set()
     for shape in shapes.subjects(rdflib.RDF.type, SH.PropertyShape):

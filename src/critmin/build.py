@@ -226,3 +226,40 @@ def build(
     live = EmbeddedStore.open(store_path)
     changes.record_rebuild(store_path, live, str(DATASET_IRI))
     return BuildResult(store_path, version, True, {s.name: s.triples for s in live.graph_summaries()})
+
+
+def build_remote(url: str, state_path: Path, home: Path | None = None, *, force: bool = False) -> BuildResult:
+    """Build into a remote SPARQL engine: the same graphs, inferences (owlrl) and
+    metadata, loaded in bulk after dropping critmin's previous graphs there.
+    Contributions already on the engine are carried over."""
+    from critmin.store_remote import RemoteStore
+
+    home = home or settings.project_home()
+    remote = RemoteStore(url)
+    graphs = input_graphs(home)
+    names = remote.graph_names()
+    contributed = f"{GRAPH}contribution"
+    carried = [q for g in names if g.startswith(contributed) for q in remote.graph_quads(g)]
+    version = dataset_version(home, graphs)
+    if carried:
+        digest = hashlib.sha256("\n".join(sorted(str(q) for q in carried)).encode()).hexdigest()
+        version = hashlib.sha256(f"{version}|{digest}".encode()).hexdigest()[:16]
+    if not force and remote.dataset_version() == version:
+        return BuildResult(state_path, version, False, {s.name: s.triples for s in remote.graph_summaries()})
+    for graph in graphs:
+        _read(graph)
+    ontology, data = _as_rdflib(graphs[:1]), _as_rdflib(graphs[2:])
+    published = _published_graphs(carried)
+    for quad in carried:
+        if quad.graph_name.value in published:
+            data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
+    report = validation.validate(data, ontology=ontology, shapes=_as_rdflib(graphs[1:2]))
+    if not report.conforms:
+        raise BuildError("the data does not conform to the shapes:\n" + report.to_text())
+    inferred = reasoning.entailments(ontology, data)
+    quads = [q for g in graphs for q in g.quads] + carried + from_rdflib_graph(inferred, str(INFERRED_GRAPH))
+    quads += from_rdflib_graph(_metadata(home, version, graphs, len(inferred)), str(META_GRAPH))
+    remote.replace_everything(quads)
+    state_path.mkdir(parents=True, exist_ok=True)
+    changes.record_rebuild(state_path, remote, str(DATASET_IRI))
+    return BuildResult(state_path, version, True, {s.name: s.triples for s in remote.graph_summaries()})

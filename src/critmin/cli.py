@@ -14,13 +14,15 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 
 from critmin import build, queries, results, settings
 from critmin.contributions import ContributionService, public_view
 from critmin.query_text import RequestRejected
 from critmin.rdf_input import RdfInputError, parse_file
-from critmin.store import EmbeddedStore, StoreBusyError, StoreMissingError
+from critmin.store import StoreBusyError, StoreMissingError
+from critmin.store_remote import RemoteError, is_remote
 from critmin.tokens import TokenRegistry
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -31,11 +33,15 @@ class CliError(Exception):
     """A problem to report on stderr, with exit status 2."""
 
 
-def _store(args) -> EmbeddedStore:
-    """The store as the public sees it: staged and rejected contributions left out."""
+def _store(args):
+    """The store as the public sees it (staged and rejected contributions left out):
+    the embedded store at a folder, or a remote SPARQL engine at a URL."""
     try:
-        return public_view(args.store).get()
-    except StoreMissingError as error:
+        store = public_view(args.store).get()
+        if is_remote(args.store) and store.dataset_version() is None:
+            raise CliError(f"no critmin data at {args.store}; run `critmin build --store {args.store}`")
+        return store
+    except (StoreMissingError, RemoteError, httpx.HTTPError) as error:
         raise CliError(str(error)) from None
 
 
@@ -58,10 +64,14 @@ def write_output(data: bytes, output: Path | None) -> None:
 
 def cmd_build(args) -> int:
     try:
-        result = build.build(
-            args.store, force=args.force, extra=args.extra, reasoner=args.reasoner, validate=not args.no_validate
-        )
-    except (build.BuildError, RdfInputError) as error:
+        if is_remote(args.store):
+            result = build.build_remote(args.store, settings.state_path_for(args.store), force=args.force)
+        else:
+            result = build.build(
+                Path(args.store), force=args.force, extra=args.extra, reasoner=args.reasoner,
+                validate=not args.no_validate,
+            )  # fmt: skip
+    except (build.BuildError, RdfInputError, RemoteError, httpx.HTTPError) as error:
         raise CliError(f"build failed, the previous store is untouched:\n{error}") from None
     state = "built" if result.changed else "up to date"
     print(f"store {state}: {result.store_path} (dataset version {result.version})")
@@ -69,7 +79,7 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
-def run_query(store: EmbeddedStore, text: str):
+def run_query(store, text: str):
     try:
         return store.query(text)
     except RequestRejected as error:
@@ -128,7 +138,7 @@ def cmd_validate(args) -> int:
     try:
         live = public_view(args.store)
         live.get()
-    except StoreMissingError as error:
+    except (StoreMissingError, RemoteError) as error:
         raise CliError(str(error)) from None
     triples = []
     for name in args.files:
@@ -137,7 +147,7 @@ def cmd_validate(args) -> int:
         except RdfInputError as error:
             print(f"critmin: unreadable input: {error}", file=sys.stderr)
             return EXIT_ERROR
-    report = ContributionService(live, args.store).validate(list(dict.fromkeys(triples)))
+    report = ContributionService(live, settings.state_path_for(args.store)).validate(list(dict.fromkeys(triples)))
     rendered = {"text": report.to_text, "json": report.to_json, "turtle": report.to_turtle}[args.format]()
     print(rendered)
     return EXIT_OK if report.conforms else EXIT_VIOLATIONS
@@ -165,9 +175,11 @@ def cmd_serve(args) -> int:
     from critmin.service_settings import ServiceSettings
     from critmin.web.app import create_app
 
+    remote = is_remote(args.store)
     config = ServiceSettings.from_environment(
-        store_path=args.store, query_workers=args.workers, base_url=f"http://{args.host}:{args.port}"
-    )
+        store_path=None if remote else Path(args.store), store_url=args.store if remote else None,
+        query_workers=args.workers, base_url=f"http://{args.host}:{args.port}",
+    )  # fmt: skip
     if "CRITMIN_BASE_URL" in os.environ:
         config.base_url = os.environ["CRITMIN_BASE_URL"].rstrip("/")
     try:
@@ -179,7 +191,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_token(args) -> int:
-    registry = TokenRegistry(args.store)
+    registry = TokenRegistry(settings.state_path_for(args.store))
     if args.action == "create":
         try:
             token = registry.create(args.name, args.role)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import rdflib
 
+from critmin.namespaces import CM, INFERRED_GRAPH
 from critmin.rdf_input import to_rdflib_term
 from critmin.store import EmbeddedStore
 
@@ -24,18 +25,39 @@ def mentioned_iris(graph: rdflib.Graph) -> set[rdflib.URIRef]:
     return iris
 
 
-def reference_context(store: EmbeddedStore, graph: rdflib.Graph) -> rdflib.Graph:
-    """Triples of the store about the IRIs `graph` mentions, plus the types of their objects."""
-    context = rdflib.Graph()
-    iris = sorted(mentioned_iris(graph))
-    for start in range(0, len(iris), BATCH):
-        values = " ".join(f"<{iri}>" for iri in iris[start : start + BATCH])
-        result = store.query(
-            "CONSTRUCT { ?x ?p ?o . ?o a ?type } WHERE { "
-            f"VALUES ?x {{ {values} }} ?x ?p ?o . OPTIONAL {{ ?o a ?type }} }}"
-        )
+def _construct(store: EmbeddedStore, template: str, where: str, values: list, variable: str) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for start in range(0, len(values), BATCH):
+        chunk = " ".join(f"<{iri}>" for iri in values[start : start + BATCH])
+        result = store.query(f"CONSTRUCT {{ {template} }} WHERE {{ VALUES {variable} {{ {chunk} }} {where} }}")
         for triple in result:
-            context.add(tuple(to_rdflib_term(t) for t in (triple.subject, triple.predicate, triple.object)))
+            graph.add(tuple(to_rdflib_term(t) for t in (triple.subject, triple.predicate, triple.object)))
+    return graph
+
+
+def reference_context(store: EmbeddedStore, graph: rdflib.Graph) -> rdflib.Graph:
+    """The slice of the store that the shapes look at when they check `graph`'s nodes:
+
+    - the asserted types of everything it mentions (sh:class; the ontology, mixed in
+      by the validator, supplies the subclass closure);
+    - what the store already asserts about its own subjects (cardinalities and
+      unique languages count old and new values together);
+    - the positions of the other entries of any list it adds entries to (the
+      unique-position rule).
+
+    Inferred triples are left out: a commodity's inverse links to every statement
+    about it would make the slice as large as the graph.
+    """
+    asserted = f"FILTER (?g != <{INFERRED_GRAPH}>)"
+    mentioned = sorted(mentioned_iris(graph))
+    subjects = sorted({s for s in graph.subjects() if isinstance(s, rdflib.URIRef)})
+    lists = sorted({o for o in graph.objects(None, CM.inList) if isinstance(o, rdflib.URIRef)})
+    context = _construct(store, "?x a ?type", f"GRAPH ?g {{ ?x a ?type }} {asserted}", mentioned, "?x")
+    context += _construct(store, "?x ?p ?o", f"GRAPH ?g {{ ?x ?p ?o }} {asserted}", subjects, "?x")
+    context += _construct(
+        store, f"?entry <{CM.inList}> ?list ; <{CM.position}> ?n",
+        f"GRAPH ?g {{ ?entry <{CM.inList}> ?list ; <{CM.position}> ?n }} {asserted}", lists, "?list",
+    )  # fmt: skip
     return context
 
 

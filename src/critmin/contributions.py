@@ -102,10 +102,13 @@ class Record:
         return CONTRIBUTION_GRAPH + self.id
 
 
-def public_view(store_path: Path) -> LiveStore:
-    """A read-only live store whose queries see the public union only (for the CLI)."""
-    live = LiveStore(store_path)
-    ContributionService(live, store_path)
+def public_view(location: str | Path):
+    """A live store (embedded, read-only; or remote) whose queries see the public union only."""
+    from critmin.settings import state_path_for
+    from critmin.store_remote import RemoteLiveStore, is_remote
+
+    live = RemoteLiveStore(str(location)) if is_remote(location) else LiveStore(Path(location))
+    ContributionService(live, state_path_for(location))
     return live
 
 

@@ -34,6 +34,7 @@ def _number(name: str, default: float) -> float:
 @dataclass
 class ServiceSettings:
     store_path: Path = field(default_factory=settings.default_store_path)
+    store_url: str | None = None  # a remote SPARQL engine instead of the embedded store
     query_timeout: float = 30.0
     max_query_timeout: float = 30.0
     row_limit: int = 100_000

@@ -39,3 +39,11 @@ def data_dir() -> Path:
 
 def queries_dir() -> Path:
     return project_home() / "queries"
+
+
+def state_path_for(location: str | Path) -> Path:
+    """Where files beside the graph live (tokens, dumps, change log, quarantine): the
+    store folder itself, or for a remote engine $CRITMIN_STATE (default var/remote-state)."""
+    if str(location).startswith(("http://", "https://")):
+        return Path(os.environ.get("CRITMIN_STATE", project_home() / "var" / "remote-state")).resolve()
+    return Path(location)

@@ -85,6 +85,48 @@ def _violations(report: rdflib.Graph) -> list[Violation]:
     return sorted(results, key=lambda v: (v.focus_node, v.path or "", v.shape, v.message))
 
 
+def _run(data, shapes, ontology, **options) -> rdflib.Graph:
+    _, report, _ = pyshacl.validate(
+        data, shacl_graph=shapes, ont_graph=ontology, advanced=True, inference="none", allow_warnings=True, **options
+    )
+    return report
+
+
+def _closure(graph: rdflib.Graph, node, seen: set | None = None) -> set[tuple]:
+    """The triples about `node` and, recursively, about the blank nodes and SHACL-SPARQL
+    constraints it points to."""
+    seen = set() if seen is None else seen
+    triples = set()
+    for triple in graph.triples((node, None, None)):
+        triples.add(triple)
+        obj = triple[2]
+        follow = isinstance(obj, rdflib.BNode) or triple[1] in (SH.sparql, SH.prefixes)
+        if follow and obj not in seen:
+            seen.add(obj)
+            triples |= _closure(graph, obj, seen)
+    return triples
+
+
+def split_shapes(shapes: rdflib.Graph) -> tuple[rdflib.Graph, rdflib.Graph]:
+    """(shapes with ordinary targets, shapes with SPARQL targets and their prefixes)."""
+    targeted = {shape for shape, target in shapes.subject_objects(SH.target)
+                if (target, rdflib.RDF.type, SH.SPARQLTarget) in shapes}  # fmt: skip
+    moved = set()
+    for shape in targeted:
+        moved |= _closure(shapes, shape)
+    declarations = set()
+    for prefixes in set(shapes.objects(None, SH.prefixes)):
+        declarations |= _closure(shapes, prefixes)
+    core, sparql = rdflib.Graph(), rdflib.Graph()
+    for triple in shapes:
+        if triple in declarations:  # prefix declarations serve both
+            core.add(triple)
+            sparql.add(triple)
+        else:
+            (sparql if triple in moved else core).add(triple)
+    return core, sparql
+
+
 def validate(
     data: rdflib.Graph,
     *,
@@ -92,14 +134,30 @@ def validate(
     shapes: rdflib.Graph,
     focus_nodes: list[rdflib.term.Node] | None = None,
 ) -> ValidationReport:
-    """Validate `data` (which should include any reference context it needs)."""
-    conforms, report, _ = pyshacl.validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=ontology,
-        advanced=True,
-        inference="none",
-        allow_warnings=True,
-        focus_nodes=focus_nodes,
-    )
-    return ValidationReport(bool(conforms), _violations(report), report)
+    """Validate `data` (which should include any reference context it needs).
+
+    With `focus_nodes`, only those nodes are checked. pyshacl applies shapes with
+    SPARQL targets to every given node (re-parsing their query each time) instead of
+    running the target; so those shapes, which find the offending nodes themselves in
+    one query, run in a second pass over the whole (small) data graph, and only their
+    results about the given nodes are kept.
+    """
+    if focus_nodes is None:
+        report = _run(data, shapes, ontology)
+        violations = _violations(report)
+        return ValidationReport(not any(v.severity == "Violation" for v in violations), violations, report)
+    core, targeted = split_shapes(shapes)
+    report = _run(data, core, ontology, focus_nodes=focus_nodes)
+    if len(targeted):
+        wanted = set(focus_nodes)
+        second = _run(data, targeted, ontology)
+        main = next(report.subjects(rdflib.RDF.type, SH.ValidationReport))
+        for result in second.subjects(rdflib.RDF.type, SH.ValidationResult):
+            if second.value(result, SH.focusNode) in wanted:
+                for triple in second.triples((result, None, None)):
+                    report.add(triple)
+                report.add((main, SH.result, result))
+    violations = _violations(report)
+    conforms = not any(v.severity == "Violation" for v in violations)
+    report.set((next(report.subjects(rdflib.RDF.type, SH.ValidationReport)), SH.conforms, rdflib.Literal(conforms)))
+    return ValidationReport(conforms, violations, report)

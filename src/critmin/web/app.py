@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from starlette.background import BackgroundTask
 from critmin import __version__, queries, settings
 from critmin.contributions import ContributionService, Limits
 from critmin.executor import QueryPool
+from critmin.executor_remote import RemoteExecutor
 from critmin.graph_store import GraphStore
 from critmin.query_text import RequestRejected
 from critmin.ratelimit import RateLimiter
@@ -29,7 +31,8 @@ from critmin.result_cache import ResultCache
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import parse_request
 from critmin.sparql_service import EXPOSED_HEADERS, Reply, SparqlService, error_reply
-from critmin.store import LiveStore
+from critmin.store import LiveStore, StoreMissingError
+from critmin.store_remote import RemoteLiveStore
 from critmin.tokens import TokenRegistry
 from critmin.web.bodies import BodyTooLarge, read_body
 from critmin.web.contribution_routes import create_router as contribution_router
@@ -83,11 +86,19 @@ def yasgui_folder() -> Path:
 
 def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     config = service_settings or ServiceSettings.from_environment()
-    live = LiveStore(config.store_path, writable=True)
-    live.get()  # fail early, with a clear message, if there is no built store
-    pool = QueryPool(config.store_path, config.query_workers, inline_limit=config.inline_result_bytes)
+    if config.store_url:
+        state_path = settings.state_path_for(config.store_url)
+        live = RemoteLiveStore(config.store_url)
+        if live.get().dataset_version() is None:
+            raise StoreMissingError(Path(config.store_url))
+        pool = RemoteExecutor(live.store, tempfile.mkdtemp(prefix="critmin-spool-"), config.inline_result_bytes)
+    else:
+        state_path = config.store_path
+        live = LiveStore(config.store_path, writable=True)
+        live.get()  # fail early, with a clear message, if there is no built store
+        pool = QueryPool(config.store_path, config.query_workers, inline_limit=config.inline_result_bytes)
     contributions = ContributionService(
-        live, config.store_path, Limits(max_bytes=config.max_contribution_bytes), auto_publish=config.auto_publish
+        live, state_path, Limits(max_bytes=config.max_contribution_bytes), auto_publish=config.auto_publish
     )
     sparql = SparqlService(config, pool, live, ResultCache(config.cache_bytes), contributions.public_graphs)
     limiter = RateLimiter(config.rate_limit_per_minute, limit_loopback=config.rate_limit_loopback)
@@ -164,8 +175,8 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
-    app.include_router(create_router(live, config.base_url, config.store_path))
-    tokens = TokenRegistry(config.store_path)
+    app.include_router(create_router(live, config.base_url, state_path))
+    tokens = TokenRegistry(state_path)
     app.include_router(contribution_router(contributions, tokens, config.base_url, config.max_contribution_bytes))
     app.include_router(
         graph_store_router(GraphStore(contributions), tokens, config.base_url, config.max_contribution_bytes)

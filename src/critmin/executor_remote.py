@@ -1,0 +1,86 @@
+"""Query execution on a remote engine, with the same interface as the worker pool.
+
+The engine evaluates; the service bounds the wait (closing the connection at the
+deadline, and answering 503), translates the engine's errors into our status codes,
+and re-serialises the answer itself, so that the row limit, the formats and the
+headers are the same whatever engine is behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pyoxigraph as ox
+
+from critmin import query_text, result_writers
+from critmin.executor import QueryTimeout
+from critmin.query_worker import QueryJob, QueryOutcome, SpoolWriter
+from critmin.store_remote import RemoteError, RemoteStore, RemoteTriples, translate
+
+
+class RemoteExecutor:
+    def __init__(self, store: RemoteStore, spool_dir: str, inline_limit: int = 1 << 20, concurrency: int = 8):
+        self.store = store
+        self.spool_dir = spool_dir
+        self.inline_limit = inline_limit
+        self._slots = asyncio.Semaphore(concurrency)
+        self._client: httpx.AsyncClient | None = None
+
+    async def start(self) -> None:
+        self._client = httpx.AsyncClient(timeout=None)
+
+    async def close(self) -> None:
+        if self._client:
+            await self._client.aclose()
+
+    async def run(self, job: QueryJob, timeout: float) -> QueryOutcome:
+        info = query_text.inspect_query(job.query)
+        defaults, named = list(job.default_graphs), list(job.named_graphs)
+        if not defaults and not named:
+            defaults = list(job.public_graphs or self.store.graph_names())
+            named = list(defaults)
+        form = [("query", job.query)] + [("default-graph-uri", g) for g in defaults]
+        form += [("named-graph-uri", g) for g in named]
+        accept = "application/n-triples" if info.returns_graph else "application/sparql-results+json"
+        try:
+            async with self._slots:
+                response = await asyncio.wait_for(
+                    self._client.post(self.store.endpoint.query_url, data=form, headers={"Accept": accept}), timeout
+                )
+        except TimeoutError:
+            raise QueryTimeout(f"the query ran past its time limit of {timeout:g} s and was stopped") from None
+        except httpx.HTTPError as error:
+            return QueryOutcome("error", error="evaluation", message=f"the engine could not be reached: {error}")
+        try:
+            translate(response)
+        except SyntaxError as error:
+            return QueryOutcome("error", error="syntax", message=str(error))
+        except RemoteError as error:
+            if error.status == 503:
+                raise QueryTimeout(str(error)) from None
+            return QueryOutcome("error", error="evaluation", message=str(error))
+        return self._write(info, response.content, job)
+
+    def _write(self, info, content: bytes, job: QueryJob) -> QueryOutcome:
+        out = SpoolWriter(self.spool_dir, self.inline_limit)
+        if info.returns_graph:
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(content, ox.RdfFormat.N_TRIPLES)]
+            kind, written = (
+                "graph",
+                result_writers.write_triples(RemoteTriples(triples), job.result_format, out, job.row_limit),
+            )
+        else:
+            result = ox.parse_query_results(content, ox.QueryResultsFormat.JSON)
+            if isinstance(result, ox.QueryBoolean):
+                kind, written = "boolean", result_writers.write_boolean(result, job.result_format, out)
+            else:
+                kind, written = (
+                    "solutions",
+                    result_writers.write_solutions(result, job.result_format, out, job.row_limit),
+                )
+        body = out.finish()
+        return QueryOutcome(kind, body, out.path, written.rows, written.truncated, size=out.size)
+
+    def worker_pids(self) -> list[int]:
+        return []

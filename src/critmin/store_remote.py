@@ -1,0 +1,238 @@
+"""The store seam's second implementation: an existing SPARQL 1.1 engine over HTTP.
+
+Virtuoso, the Oxigraph server, Fuseki, GraphDB... are reached with the standard
+protocols only: queries by form POST (Virtuoso hangs on direct POST) with an
+explicit Accept (Virtuoso answers HTML without one), updates by the SPARQL 1.1
+Update protocol, with credentials from the environment. Answers are parsed into the
+same pyoxigraph result objects the embedded store returns, so every module above
+the seam (linked-data views, VoID, contributions, the CLI) works unchanged.
+
+Configuration (environment): CRITMIN_REMOTE_UPDATE_URL (default: the query URL),
+CRITMIN_REMOTE_USER / CRITMIN_REMOTE_PASSWORD (HTTP digest or basic auth for
+updates), CRITMIN_REMOTE_TIMEOUT (seconds, default 60).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from critmin import query_text
+from critmin.namespaces import DATASET_IRI, META_GRAPH
+from critmin.store import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist
+
+SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#namedGraph"
+RECORDS_PREFIX = "https://w3id.org/critmin/graph/contribution"
+INSERT_BATCH = 2000
+
+
+class RemoteError(OSError):
+    """The engine refused or failed a request; `status` is what the service answers."""
+
+    def __init__(self, message: str, status: int = 502):
+        super().__init__(message)
+        self.status = status
+
+
+class RemoteTriples:
+    """A CONSTRUCT/DESCRIBE answer, iterable like pyoxigraph's QueryTriples."""
+
+    def __init__(self, triples: list[ox.Triple]):
+        self._triples = triples
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self._triples)
+
+    def serialize(self, output=None, format=ox.RdfFormat.TURTLE):
+        return ox.serialize(self._triples, output, format)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    query_url: str
+    update_url: str
+    auth: httpx.Auth | None
+    timeout: float
+
+    @classmethod
+    def from_environment(cls, url: str) -> Endpoint:
+        user, password = os.environ.get("CRITMIN_REMOTE_USER"), os.environ.get("CRITMIN_REMOTE_PASSWORD")
+        auth = httpx.DigestAuth(user, password) if user and password else None
+        return cls(
+            query_url=url,
+            update_url=os.environ.get("CRITMIN_REMOTE_UPDATE_URL", url),
+            auth=auth,
+            timeout=float(os.environ.get("CRITMIN_REMOTE_TIMEOUT", "60")),
+        )
+
+
+def translate(response: httpx.Response) -> None:
+    """Engine errors as our status codes (400 for the query's fault, 503 for refusals)."""
+    if response.status_code < 400:
+        return
+    text = response.text.strip()[:2000]
+    lowered = text.lower()
+    if "timeout" in lowered or "estimated execution time" in lowered or "exceeds the limit" in lowered:
+        raise RemoteError(f"the engine refused or stopped the query as too expensive: {text}", 503)
+    if response.status_code == 400 or "syntax" in lowered or "sp030" in lowered:
+        raise SyntaxError(f"the engine reports: {text}")
+    raise RemoteError(f"the engine answered {response.status_code}: {text}", 502)
+
+
+class RemoteStore:
+    """A critmin store kept in a remote SPARQL 1.1 engine."""
+
+    writable = True
+
+    def __init__(self, url: str, endpoint: Endpoint | None = None):
+        self.endpoint = endpoint or Endpoint.from_environment(url)
+        self.location = Path(url.replace("://", "_").replace("/", "_"))
+        self.url = url
+        self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
+        self._client = httpx.Client(timeout=self.endpoint.timeout)
+
+    # --- reads -----------------------------------------------------------------------
+
+    def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None, timeout: float | None = None):  # fmt: skip
+        """Evaluate SPARQL on the engine; without an explicit dataset, the visible graphs."""
+        info = query_text.inspect_query(sparql)
+        query_text.check_services(info, service_allowlist())
+        defaults, named = list(default_graphs or ()), list(named_graphs or ())
+        if not defaults and not named:
+            defaults = list(self.visible_graphs()) if self.visible_graphs else self.graph_names()
+            named = list(defaults)
+        form = [("query", sparql)] + [("default-graph-uri", g) for g in defaults]
+        form += [("named-graph-uri", g) for g in named]
+        accept = "application/n-triples" if info.returns_graph else "application/sparql-results+json"
+        response = self._client.post(self.endpoint.query_url, data=form, headers={"Accept": accept},
+                                     timeout=timeout or self.endpoint.timeout)  # fmt: skip
+        translate(response)
+        if info.returns_graph:
+            triples = ox.parse(response.content, ox.RdfFormat.N_TRIPLES)
+            return RemoteTriples([ox.Triple(q.subject, q.predicate, q.object) for q in triples])
+        return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+
+    def graph_names(self) -> list[str]:
+        """The graphs critmin put there: those the build lists, and contributions.
+        (An engine holds graphs of its own, e.g. Virtuoso's system graphs.)"""
+        listed = self._raw_select(
+            f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <{SD_NAMED_GRAPH}> ?g }} }}"
+            f' UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{RECORDS_PREFIX}") }} }}'
+        )
+        return sorted({str(META_GRAPH), *(row["g"].value for row in listed)})
+
+    def _raw_select(self, sparql: str):
+        """A query with the engine's own default dataset (all its graphs)."""
+        response = self._client.post(self.endpoint.query_url, data={"query": sparql},
+                                     headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+        translate(response)
+        return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+
+    def named_graphs(self) -> list[str]:
+        return self.graph_names()
+
+    def graph_quads(self, graph: str) -> list[ox.Quad]:
+        name = ox.NamedNode(graph)
+        triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                             default_graphs=["urn:critmin:empty"], named_graphs=[graph])  # fmt: skip
+        return [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
+
+    def graph_summaries(self) -> list[GraphSummary]:
+        return [GraphSummary(g, len(self.graph_quads(g))) for g in self.graph_names()]
+
+    def dataset_version(self) -> str | None:
+        if not hasattr(self, "_version"):
+            rows = list(self.query(VERSION_QUERY, default_graphs=["urn:critmin:empty"], named_graphs=[str(META_GRAPH)]))
+            self._version = rows[0]["version"].value if rows else None
+        return self._version
+
+    def modified(self) -> str | None:
+        rows = list(self.query(MODIFIED_QUERY, default_graphs=["urn:critmin:empty"], named_graphs=[str(META_GRAPH)]))
+        return max(r["m"].value for r in rows) if rows else None
+
+    def quads(self) -> Iterator[ox.Quad]:
+        for graph in self.graph_names():
+            yield from self.graph_quads(graph)
+
+    def union_triples(self) -> list[ox.Triple]:
+        return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()}, key=str)
+
+    def forget_cached(self) -> None:
+        self.__dict__.pop("_version", None)
+
+    # --- writes ----------------------------------------------------------------------
+
+    def update(self, sparql: str) -> None:
+        response = self._client.post(self.endpoint.update_url, data={"update": sparql}, auth=self.endpoint.auth,
+                                     headers={"Accept": "*/*"})  # fmt: skip
+        translate(response)
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """INSERT DATA in batches (each one a transaction on the engine)."""
+        batch: list[ox.Quad] = []
+        for quad in quads:
+            batch.append(quad)
+            if len(batch) >= INSERT_BATCH:
+                self._insert(batch)
+                batch = []
+        if batch:
+            self._insert(batch)
+
+    def _insert(self, quads: list[ox.Quad]) -> None:
+        body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+        self.update(f"INSERT DATA {{ {body} }}")
+
+    def replace_everything(self, quads: list[ox.Quad]) -> None:
+        """Drop critmin's graphs on the engine and load `quads` (the bulk load of a build)."""
+        for graph in self.graph_names():
+            self.update(f"DROP SILENT GRAPH <{graph}>")
+        self.extend(quads)
+        self.forget_cached()
+
+    @property
+    def database(self):
+        """What the rule reasoner needs: SPARQL Update and counting, over HTTP."""
+        return self
+
+    def quads_for_pattern(self, subject, predicate, obj, graph):
+        """Only the counting use of the reasoner is supported remotely."""
+        return range(self.count(graph.value))
+
+    def count(self, graph: str) -> int:
+        rows = self._raw_select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(next(iter(rows))["n"].value)
+
+
+class RemoteLiveStore:
+    """The LiveStore interface for a remote engine: one store, a write counter as generation."""
+
+    def __init__(self, url: str):
+        self.store = RemoteStore(url)
+        self.store_path = None
+        self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
+        self._writes = 0
+
+    def get(self) -> RemoteStore:
+        return self.store
+
+    @property
+    def generation(self) -> str:
+        return f"{self.store.url}#{self._writes}"
+
+    def show_only(self, visible_graphs: Callable[[], tuple[str, ...]]) -> None:
+        self.visible_graphs = visible_graphs
+        self.store.visible_graphs = visible_graphs
+
+    def changed(self) -> None:
+        self._writes += 1
+        self.store.forget_cached()
+
+
+def is_remote(location: str | Path) -> bool:
+    return str(location).startswith(("http://", "https://"))
