@@ -211,9 +211,8 @@ def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--store",
-        type=Path,
-        default=settings.default_store_path(),
-        help="store folder (default: $CRITMIN_STORE or var/store in the project)",
+        default=str(settings.default_store_path()),
+        help="store folder, or the URL of a SPARQL 1.1 engine (default: $CRITMIN_STORE or var/store)",
     )
     commands = root.add_subparsers(dest="command", required=True)
 

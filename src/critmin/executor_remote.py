@@ -9,6 +9,7 @@ headers are the same whatever engine is behind.
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -16,7 +17,7 @@ import pyoxigraph as ox
 from critmin import query_text, result_writers
 from critmin.executor import QueryTimeout
 from critmin.query_worker import QueryJob, QueryOutcome, SpoolWriter
-from critmin.store_remote import RemoteError, RemoteStore, RemoteTriples, translate
+from critmin.store_remote import FORM, RemoteError, RemoteStore, RemoteTriples, translate
 
 
 class RemoteExecutor:
@@ -46,7 +47,12 @@ class RemoteExecutor:
         try:
             async with self._slots:
                 response = await asyncio.wait_for(
-                    self._client.post(self.store.endpoint.query_url, data=form, headers={"Accept": accept}), timeout
+                    self._client.post(
+                        self.store.endpoint.query_url,
+                        content=urlencode(form),
+                        headers={"Accept": accept, "Content-Type": FORM},
+                    ),
+                    timeout,
                 )
         except TimeoutError:
             raise QueryTimeout(f"the query ran past its time limit of {timeout:g} s and was stopped") from None

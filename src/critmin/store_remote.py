@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -29,6 +30,7 @@ from critmin.store import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_a
 SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#namedGraph"
 RECORDS_PREFIX = "https://w3id.org/critmin/graph/contribution"
 INSERT_BATCH = 2000
+FORM = "application/x-www-form-urlencoded"
 
 
 class RemoteError(OSError):
@@ -96,6 +98,12 @@ class RemoteStore:
         self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
         self._client = httpx.Client(timeout=self.endpoint.timeout)
 
+    def _post(self, url: str, form: list[tuple[str, str]], accept: str, *, auth=None, timeout=None) -> httpx.Response:
+        """A form POST (what every engine takes; Virtuoso hangs on direct POST) with an explicit Accept."""
+        headers = {"Accept": accept, "Content-Type": FORM}
+        return self._client.post(url, content=urlencode(form), headers=headers, auth=auth,
+                                 timeout=timeout or self.endpoint.timeout)  # fmt: skip
+
     # --- reads -----------------------------------------------------------------------
 
     def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
@@ -110,8 +118,7 @@ class RemoteStore:
         form = [("query", sparql)] + [("default-graph-uri", g) for g in defaults]
         form += [("named-graph-uri", g) for g in named]
         accept = "application/n-triples" if info.returns_graph else "application/sparql-results+json"
-        response = self._client.post(self.endpoint.query_url, data=form, headers={"Accept": accept},
-                                     timeout=timeout or self.endpoint.timeout)  # fmt: skip
+        response = self._post(self.endpoint.query_url, form, accept, timeout=timeout)
         translate(response)
         if info.returns_graph:
             triples = ox.parse(response.content, ox.RdfFormat.N_TRIPLES)
@@ -129,8 +136,7 @@ class RemoteStore:
 
     def _raw_select(self, sparql: str):
         """A query with the engine's own default dataset (all its graphs)."""
-        response = self._client.post(self.endpoint.query_url, data={"query": sparql},
-                                     headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+        response = self._post(self.endpoint.query_url, [("query", sparql)], "application/sparql-results+json")
         translate(response)
         return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
 
@@ -169,8 +175,7 @@ class RemoteStore:
     # --- writes ----------------------------------------------------------------------
 
     def update(self, sparql: str) -> None:
-        response = self._client.post(self.endpoint.update_url, data={"update": sparql}, auth=self.endpoint.auth,
-                                     headers={"Accept": "*/*"})  # fmt: skip
+        response = self._post(self.endpoint.update_url, [("update", sparql)], "*/*", auth=self.endpoint.auth)
         translate(response)
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
