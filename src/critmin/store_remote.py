@@ -29,8 +29,9 @@ from critmin.store import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_a
 
 SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#namedGraph"
 RECORDS_PREFIX = "https://w3id.org/critmin/graph/contribution"
-INSERT_BATCH = 2000
+INSERT_BATCH = int(os.environ.get("CRITMIN_REMOTE_BATCH", "250"))  # Virtuoso caps the SQL one update makes
 FORM = "application/x-www-form-urlencoded"
+SKOLEM_BASE = "https://w3id.org/critmin/.well-known/genid/"
 
 
 class RemoteError(OSError):
@@ -179,10 +180,13 @@ class RemoteStore:
         translate(response)
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
-        """INSERT DATA in batches (each one a transaction on the engine)."""
+        """INSERT DATA in batches (each one a transaction on the engine). Blank nodes are
+        skolemised (RDF 1.1 .well-known/genid IRIs): engines differ on blank nodes in
+        updates (Virtuoso refuses them in INSERT DATA and fails on RDF lists in INSERT
+        templates), and a skolem IRI keeps one node one node across batches."""
         batch: list[ox.Quad] = []
         for quad in quads:
-            batch.append(quad)
+            batch.append(ox.Quad(skolem(quad.subject), quad.predicate, skolem(quad.object), quad.graph_name))
             if len(batch) >= INSERT_BATCH:
                 self._insert(batch)
                 batch = []
@@ -212,6 +216,13 @@ class RemoteStore:
     def count(self, graph: str) -> int:
         rows = self._raw_select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         return int(next(iter(rows))["n"].value)
+
+
+def skolem(term):
+    """A blank node as its RDF 1.1 skolem IRI; other terms unchanged."""
+    if isinstance(term, ox.BlankNode):
+        return ox.NamedNode(f"{SKOLEM_BASE}{term.value}")
+    return term
 
 
 class RemoteLiveStore:
