@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 WEB    := web/node_modules/.installed-stamp
 INPUTS := $(wildcard ontology/*.ttl shapes/*.ttl data/*.ttl)
 
-.PHONY: run test build summary lint browser bench clean
+.PHONY: run test build summary lint system-packages bench clean
 
 # The Python environment, with the package installed editable.
 $(STAMP): pyproject.toml
@@ -35,22 +35,28 @@ summary: build
 run: build $(WEB)
 	$(BIN)/critmin serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-# Debian's chromium for the browser test (installed when missing; needs root, as in CI).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser test"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian packages the tests need, installed when missing (needs root, as in CI):
+# chromium for the browser tests, virtuoso-opensource for the remote-engine tests.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
 	$(BIN)/ruff format --check src tests tools bench
 
-test: $(STAMP) $(WEB) browser lint
+test: $(STAMP) $(WEB) system-packages lint
 	$(BIN)/python -m pytest -q
 
 bench: build
 	$(BIN)/python bench/queries_vs_rdflib.py
 	$(BIN)/python bench/http_bench.py
+	$(BIN)/python bench/validation_bench.py
 
 clean:
 	rm -rf $(VENV) var web/node_modules

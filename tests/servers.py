@@ -88,7 +88,7 @@ class Server:
                 self.process.wait()
 
 
-def start_server(store: Path, log_dir: Path, **environment: str) -> Server:
+def start_server(store: Path | str, log_dir: Path, **environment: str) -> Server:
     port = free_port()
     log = log_dir / f"server-{port}.log"
     env = {**os.environ, "CRITMIN_HOME": str(PROJECT), **environment}

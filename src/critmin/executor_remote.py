@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from critmin import query_text, result_writers
 from critmin.executor import QueryTimeout
 from critmin.query_worker import QueryJob, QueryOutcome, SpoolWriter
-from critmin.store_remote import FORM, RemoteError, RemoteStore, RemoteTriples, translate
+from critmin.store_remote import FORM, RemoteError, RemoteStore, parse_graph_answer, parse_solutions_answer, translate
 
 
 class RemoteExecutor:
@@ -41,7 +41,10 @@ class RemoteExecutor:
         if not defaults and not named:
             defaults = list(job.public_graphs or self.store.graph_names())
             named = list(defaults)
-        form = [("query", job.query)] + [("default-graph-uri", g) for g in defaults]
+        query = job.query
+        if job.base_iri and not any(k == "word" and v.upper() == "BASE" for k, v in query_text.tokens(query)[:1]):
+            query = f"BASE <{job.base_iri}>\n{query}"  # engines differ on resolving relative IRIs themselves
+        form = [("query", query)] + [("default-graph-uri", g) for g in defaults]
         form += [("named-graph-uri", g) for g in named]
         accept = "application/n-triples" if info.returns_graph else "application/sparql-results+json"
         try:
@@ -71,13 +74,10 @@ class RemoteExecutor:
     def _write(self, info, content: bytes, job: QueryJob) -> QueryOutcome:
         out = SpoolWriter(self.spool_dir, self.inline_limit)
         if info.returns_graph:
-            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(content, ox.RdfFormat.N_TRIPLES)]
-            kind, written = (
-                "graph",
-                result_writers.write_triples(RemoteTriples(triples), job.result_format, out, job.row_limit),
-            )
+            triples = parse_graph_answer(content)
+            kind, written = "graph", result_writers.write_triples(triples, job.result_format, out, job.row_limit)
         else:
-            result = ox.parse_query_results(content, ox.QueryResultsFormat.JSON)
+            result = parse_solutions_answer(content)
             if isinstance(result, ox.QueryBoolean):
                 kind, written = "boolean", result_writers.write_boolean(result, job.result_format, out)
             else:

@@ -46,12 +46,12 @@ def entailments(ontology: rdflib.Graph, data: rdflib.Graph) -> rdflib.Graph:
 _RULES = [
     # rdfs9: instances of a subclass are instances of its superclasses
     """INSERT {{ GRAPH <{inferred}> {{ ?x a ?super }} }} WHERE {{
-         GRAPH <{ontology}> {{ ?sub rdfs:subClassOf+ ?super FILTER isIRI(?super) }}
+         GRAPH <{ontology}> {{ ?sub rdfs:subClassOf ?super FILTER isIRI(?super) }}
          GRAPH ?g {{ ?x a ?sub }} FILTER STRSTARTS(STR(?x), "{instances}") {hidden_g}
          FILTER NOT EXISTS {{ GRAPH ?h {{ ?x a ?super }} }} }}""",
     # rdfs7: subproperties
     """INSERT {{ GRAPH <{inferred}> {{ ?s ?super ?o }} }} WHERE {{
-         GRAPH <{ontology}> {{ ?sub rdfs:subPropertyOf+ ?super }}
+         GRAPH <{ontology}> {{ ?sub rdfs:subPropertyOf ?super }}
          GRAPH ?g {{ ?s ?sub ?o }} FILTER STRSTARTS(STR(?s), "{instances}") {hidden_g}
          FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?super ?o }} }} }}""",
     # prp-inv1/2: inverses, both ways

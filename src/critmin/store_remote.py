@@ -14,6 +14,7 @@ updates), CRITMIN_REMOTE_TIMEOUT (seconds, default 60).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -122,9 +123,8 @@ class RemoteStore:
         response = self._post(self.endpoint.query_url, form, accept, timeout=timeout)
         translate(response)
         if info.returns_graph:
-            triples = ox.parse(response.content, ox.RdfFormat.N_TRIPLES)
-            return RemoteTriples([ox.Triple(q.subject, q.predicate, q.object) for q in triples])
-        return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+            return parse_graph_answer(response.content)
+        return parse_solutions_answer(response.content)
 
     def graph_names(self) -> list[str]:
         """The graphs critmin put there: those the build lists, and contributions.
@@ -223,6 +223,32 @@ def skolem(term):
     if isinstance(term, ox.BlankNode):
         return ox.NamedNode(f"{SKOLEM_BASE}{term.value}")
     return term
+
+
+def unskolem(term):
+    """A skolem IRI of ours back as the blank node it stands for."""
+    if isinstance(term, ox.NamedNode) and term.value.startswith(SKOLEM_BASE):
+        return ox.BlankNode(term.value[len(SKOLEM_BASE) :])
+    return term
+
+
+def parse_graph_answer(content: bytes) -> RemoteTriples:
+    return RemoteTriples([
+        ox.Triple(unskolem(q.subject), q.predicate, unskolem(q.object))
+        for q in ox.parse(content, ox.RdfFormat.N_TRIPLES)
+    ])  # fmt: skip
+
+
+def parse_solutions_answer(content: bytes):
+    """SPARQL JSON results, with our skolem IRIs turned back into blank nodes."""
+    if SKOLEM_BASE.encode() in content:
+        document = json.loads(content)
+        for binding in document.get("results", {}).get("bindings", []):
+            for value in binding.values():
+                if value.get("type") == "uri" and value["value"].startswith(SKOLEM_BASE):
+                    value.update(type="bnode", value=value["value"][len(SKOLEM_BASE) :])
+        content = json.dumps(document).encode()
+    return ox.parse_query_results(content, ox.QueryResultsFormat.JSON)
 
 
 class RemoteLiveStore:

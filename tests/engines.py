@@ -1,0 +1,82 @@
+"""Start real SPARQL engines on loopback for the tests: the Oxigraph server (PyPI
+`oxigraph`) and Virtuoso (Debian's virtuoso-opensource, installed by the Makefile)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from servers import free_port
+
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+
+
+@dataclass
+class Engine:
+    name: str
+    query_url: str
+    update_url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"engine exited: {log.read_text()[-2000:]}")
+        try:
+            response = httpx.get(url, params={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"})
+            if response.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"engine did not start: {log.read_text()[-2000:]}")
+
+
+def start_oxigraph(folder: Path) -> Engine:
+    binary = Path(sys.executable).parent / "oxigraph"
+    port = free_port()
+    log = folder / "oxigraph.log"
+    process = subprocess.Popen([str(binary), "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    wait_for(f"{base}/query", process, log)
+    return Engine("oxigraph", f"{base}/query", f"{base}/update", process)
+
+
+def virtuoso_available() -> bool:
+    return shutil.which("virtuoso-t") is not None and shutil.which("isql-vt") is not None and VIRTUOSO_INI.exists()
+
+
+def start_virtuoso(folder: Path) -> Engine:
+    """A private Virtuoso: its own database files and ports; SPARQL updates allowed on loopback."""
+    sql_port, http_port = free_port(), free_port()
+    ini = VIRTUOSO_INI.read_text()
+    ini = ini.replace("/var/lib/virtuoso-opensource-7/db", str(folder))
+    ini = ini.replace("ServerPort               = 1111", f"ServerPort               = {sql_port}")
+    ini = ini.replace("ServerPort                  = 8890", f"ServerPort                  = {http_port}")
+    (folder / "virtuoso.ini").write_text(ini)
+    log = folder / "virtuoso.out"
+    process = subprocess.Popen(["virtuoso-t", "-f", "-c", str(folder / "virtuoso.ini")], cwd=folder,
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{http_port}/sparql"
+    wait_for(url, process, log)
+    subprocess.run(["isql-vt", str(sql_port), "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
+                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    return Engine("virtuoso", url, url, process)
