@@ -33,6 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate
+from report import publish
 
 from critmin import build, queries, settings
 from critmin.store import EmbeddedStore
@@ -247,11 +248,7 @@ def main() -> None:
         ]
         for name, (alone, loaded) in runaway.items():
             report.append(f"| {name} | {alone:.1f} | {loaded:.1f} | {loaded / alone:.2f} |")
-    text = "\n".join(report)
-    print(text)
-    out = Path(__file__).parent / "results" / "http.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(text + "\n")
+    publish("\n".join(report), "http.md")
 
 
 if __name__ == "__main__":

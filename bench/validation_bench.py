@@ -30,6 +30,7 @@ import rdflib
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate
+from report import publish
 
 from critmin import build, settings
 from critmin.contributions import ContributionService, parse_contribution
@@ -111,11 +112,7 @@ def main() -> None:
         ratio = f"{naive / seconds:.0f}x" if naive else "not run"
         naive_text = f"{naive:.1f} s" if naive else f"not run (> --naive-max {args.naive_max})"
         lines.append(f"| {scale:,} | {size:,} | {count} | {seconds * 1000:.0f} ms | {naive_text} | {ratio} |")
-    text = "\n".join(lines)
-    print(text)
-    out = Path(__file__).parent / "results" / "validation.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(text + "\n")
+    publish("\n".join(lines), "validation.md")
 
 
 if __name__ == "__main__":

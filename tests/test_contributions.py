@@ -351,3 +351,12 @@ def test_rebuild_keeps_contributions(store_path, tmp_path):
     view = rebuilt.live.get()
     assert view.query(f"ASK {{ <{ID}supply/test-rebuild> <{CM}supplierRank> 3 }}")
     assert view.query(f"ASK {{ <{ID}country/CA> <{CM}supplies> <{ID}mineral/lithium> }}")
+
+
+def test_listing_filters_are_checked_not_spliced_into_sparql(service):
+    base = f"{service.url}/contributions"
+    assert httpx.get(base, params={"status": 'staged" } } #'}).status_code == 400
+    assert httpx.get(base, params={"since": "yesterday"}).status_code == 400
+    assert httpx.get(base, params={"contributor": 'x" || true || "'}).json() == []
+    assert httpx.get(f"{base}/..%2F..%2Ftokens.json").status_code == 404
+    assert httpx.get(f"{base}/not-an-id").status_code == 404

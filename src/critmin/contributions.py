@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import threading
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ FORMAT_NAMES = {
     ox.RdfFormat.N_QUADS: "N-Quads",
 }
 STATUSES = ("staged", "published", "rejected", "withdrawn")
+IDENTIFIER = re.compile(r"[0-9]{14}-[0-9a-f]{8}")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PROV = "http://www.w3.org/ns/prov#"
 DCT = "http://purl.org/dc/terms/"
@@ -243,12 +245,21 @@ class ContributionService:
              identifier: str | None = None) -> list[Record]:  # fmt: skip
         filters = []
         if status:
+            if status not in STATUSES:
+                raise ContributionError(f"status must be one of {', '.join(STATUSES)}", 400)
             filters.append(f'?status = "{status}"')
         if contributor:
-            filters.append(f"?who = {json.dumps(contributor)}")
+            filters.append(f"?who = {ox.Literal(contributor)}")
         if since:
-            filters.append(f'?created >= "{since}"^^<{XSD}dateTime>')
+            try:
+                moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+            except ValueError:
+                raise ContributionError(f"since={since} is not an ISO 8601 date-time", 400) from None
+            stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            filters.append(f'?created >= "{stamp}"^^<{XSD}dateTime>')
         if identifier:
+            if not IDENTIFIER.fullmatch(identifier):
+                return []
             filters.append(f"?c = <{CONTRIBUTION_ID}{identifier}>")
         where = f"FILTER ({' && '.join(filters)})" if filters else ""
         rows = self.live.get().query(

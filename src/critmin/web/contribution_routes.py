@@ -95,6 +95,7 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         return report_response(request, record, status, {"Location": f"/contributions/{record.id}"})
 
     @router.get("/contributions", summary="list contributions (filters: status, contributor, since)")
+    @guarded
     async def listing(request: Request, status: str | None = None, contributor: str | None = None,
                       since: str | None = None) -> Response:  # fmt: skip
         records = await asyncio.to_thread(service.list, status, contributor, since)
