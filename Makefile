@@ -53,10 +53,12 @@ lint: $(STAMP)
 test: $(STAMP) $(WEB) system-packages lint
 	$(BIN)/python -m pytest -q
 
-bench: build
+bench: build system-packages
+	$(BIN)/pip install --quiet matplotlib oxigraph rdflib-endpoint
 	$(BIN)/python bench/queries_vs_rdflib.py
 	$(BIN)/python bench/http_bench.py
 	$(BIN)/python bench/validation_bench.py
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var web/node_modules

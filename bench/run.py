@@ -1,0 +1,218 @@
+"""The benchmark suite across stores: critmin (embedded), critmin on Virtuoso,
+`oxigraph serve`, and Virtuoso's own endpoint, side by side on the same data.
+
+    .venv/bin/python bench/run.py [--scales 100000 1000000] [--repeat 20] [--seconds 2]
+
+For each scale: load time and triples/s per system, per-shape latency (median, p99)
+for the competency-question shapes (lookup, 2-hop join, aggregate, OPTIONAL +
+regex, DESCRIBE), HTTP throughput and p50/p99 at 1, 4 and 16 clients on the join,
+and contribution-validation latency; then ratios against each peer and how each
+figure grows between the smallest and the largest scale (the log-log slope). Writes
+bench/results/suite.md and bench/results/latency.png (latency against graph size).
+Needs Debian's virtuoso-opensource (installed by `make test`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+from engines import start_oxigraph, start_virtuoso
+from generate import generate
+from http_bench import load, unique
+from report import publish
+from servers import start_server
+from validation_bench import contribution
+
+from critmin import build, settings
+from critmin.contributions import ContributionService, parse_contribution
+from critmin.store import EmbeddedStore, LiveStore
+from critmin.store_remote import RemoteStore
+
+BENCH = "https://w3id.org/critmin/bench/"
+CM = "https://w3id.org/critmin/ontology#"
+SHAPES = {
+    "lookup": f"SELECT ?label WHERE {{ <{BENCH}country/AB> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}",
+    "2-hop join": f"""SELECT ?commodity ?list WHERE {{
+        ?r <{CM}supplier> <{BENCH}country/AB> ; <{CM}commodity> ?commodity .
+        ?entry <{CM}denotes> ?commodity ; <{CM}inList> ?list . ?list <{CM}jurisdiction> <{BENCH}country/AC> }}""",
+    "aggregate": f"""SELECT ?supplier (COUNT(*) AS ?n) WHERE {{ ?r <{CM}recipient> <{BENCH}country/AB> ;
+        <{CM}supplier> ?supplier }} GROUP BY ?supplier ORDER BY DESC(?n) LIMIT 10""",
+    "optional + regex": f"""SELECT ?c ?label ?share WHERE {{ ?c a <{CM}Commodity> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label .
+        OPTIONAL {{ ?r <{CM}commodity> ?c ; <{CM}supplier> <{BENCH}country/AA> ; <{CM}shareOfNeeds> ?share }}
+        FILTER regex(?label, "^Mineral 0[0-4]") }}""",  # noqa: E501
+    "describe": f"DESCRIBE <{BENCH}country/AB>",
+}
+ACCEPT = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
+
+
+def latency(url: str, query: str, repeat: int) -> tuple[float, float]:
+    samples = []
+    with httpx.Client(timeout=120) as client:
+        for i in range(repeat):
+            started = time.perf_counter()
+            response = client.post(url, data={"query": f"{query}\n# run {i}"}, headers=ACCEPT)
+            response.raise_for_status()
+            samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=2.0)
+    args = parser.parse_args()
+    results: dict[tuple[int, str, str], float] = {}
+    loads: dict[tuple[int, str], tuple[float, int]] = {}
+    for scale in args.scales:
+        work = Path(tempfile.mkdtemp(prefix=f"critmin-suite-{scale}-"))
+        data = work / "bench.nq"
+        ox.serialize(generate(scale), str(data), ox.RdfFormat.N_QUADS)
+        started = time.perf_counter()
+        store = work / "store"
+        build.build(store, settings.project_home(), extra=[data], reasoner="rules", validate=False)
+        quads = sum(1 for _ in EmbeddedStore.open(store).quads())
+        loads[(scale, "critmin")] = (time.perf_counter() - started, quads)
+        dump = work / "all.nq"
+        ox.serialize(EmbeddedStore.open(store).quads(), str(dump), ox.RdfFormat.N_QUADS)
+
+        (work / "oxigraph").mkdir()
+        oxigraph = start_oxigraph(work / "oxigraph")
+        started = time.perf_counter()
+        subprocess.run(["curl", "-s", "-X", "POST", "-H", "Content-Type: application/n-quads", "--data-binary",
+                        f"@{dump}", oxigraph.query_url.replace("/query", "/store")], check=True)  # fmt: skip
+        loads[(scale, "oxigraph serve")] = (time.perf_counter() - started, quads)
+
+        (work / "virtuoso").mkdir()
+        virtuoso = start_virtuoso(work / "virtuoso")
+        state = work / "virt-state"
+        os.environ.update(CRITMIN_STATE=str(state), CRITMIN_REMOTE_UPDATE_URL=virtuoso.update_url)
+        started = time.perf_counter()
+        RemoteStore(virtuoso.query_url).replace_everything(list(EmbeddedStore.open(store).quads()))
+        loads[(scale, "virtuoso")] = (time.perf_counter() - started, quads)
+
+        servers = {
+            "critmin": start_server(store, work),
+            "critmin on virtuoso": start_server(virtuoso.query_url, work),
+        }
+        urls = {
+            "critmin": servers["critmin"].url + "/sparql",
+            "critmin on virtuoso": servers["critmin on virtuoso"].url + "/sparql",
+            "oxigraph serve": oxigraph.query_url,
+            "virtuoso": virtuoso.query_url,
+        }
+        graphs = EmbeddedStore.open(store).named_graphs()
+        try:
+            for shape, query in SHAPES.items():
+                for system, url in urls.items():
+                    text = query
+                    if system in ("oxigraph serve", "virtuoso"):  # the engines' own defaults: name the dataset
+                        text = query.replace("WHERE {", " ".join(f"FROM <{g}>" for g in graphs) + " WHERE {", 1)
+                        if shape == "describe":
+                            text = query
+                    median, p99 = latency(url, text, args.repeat)
+                    results[(scale, system, f"{shape} median")] = median
+                    results[(scale, system, f"{shape} p99")] = p99
+            for clients in (1, 4, 16):
+                for system, url in urls.items():
+                    rps, _, p99, _ = asyncio.run(load(url, unique(SHAPES["lookup"]), clients, args.seconds))
+                    results[(scale, system, f"lookup {clients} clients req/s")] = rps
+                    results[(scale, system, f"lookup {clients} clients p99")] = p99
+            service = ContributionService(LiveStore(store), store)
+            triples = parse_contribution(contribution(), "text/turtle", service.limits, f"{BENCH}genid/")
+            samples = []
+            for _ in range(3):
+                started = time.perf_counter()
+                service.validate(triples)
+                samples.append((time.perf_counter() - started) * 1000)
+            results[(scale, "critmin", "validate 1k triples")] = statistics.median(samples)
+        finally:
+            for server in servers.values():
+                server.stop()
+            oxigraph.stop()
+            virtuoso.stop()
+
+    systems = ["critmin", "critmin on virtuoso", "oxigraph serve", "virtuoso"]
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{args.repeat} runs per latency, {args.seconds:g} s per throughput cell.",
+        "",
+        "| scale | system | load s | quads/s |",
+        "| --- | --- | --- | --- |",
+    ]
+    for (scale, system), (seconds, quads) in sorted(loads.items()):
+        lines.append(f"| {scale:,} | {system} | {seconds:.1f} | {quads / seconds:,.0f} |")
+    metrics = sorted({m for (_, _, m) in results})
+    lines += ["", "| scale | measure | " + " | ".join(systems) + " | critmin ÷ oxigraph | critmin ÷ virtuoso |",
+              "| --- | --- | " + " | ".join("---" for _ in systems) + " | --- | --- |"]  # fmt: skip
+    for scale in args.scales:
+        for metric in metrics:
+            values = [results.get((scale, s, metric)) for s in systems]
+            cells = " | ".join("-" if v is None else f"{v:.1f}" for v in values)
+            ratio = [f"{values[0] / v:.2f}" if values[0] and v else "-" for v in (values[2], values[3])]
+            lines.append(f"| {scale:,} | {metric} | {cells} | {ratio[0]} | {ratio[1]} |")
+    if len(args.scales) > 1:
+        low, high = min(args.scales), max(args.scales)
+        header = "| measure | " + " | ".join(systems) + " |"
+        rule = "| --- | " + " | ".join("---" for _ in systems) + " |"
+        lines += [
+            "",
+            f"Growth from {low:,} to {high:,} triples (log-log slope; 1 = linear, 0 = flat):",
+            "",
+            header,
+            rule,
+        ]
+        for metric in metrics:
+            slopes = []
+            for system in systems:
+                a, b = results.get((low, system, metric)), results.get((high, system, metric))
+                slopes.append(f"{math.log(b / a) / math.log(high / low):.2f}" if a and b else "-")
+            lines.append(f"| {metric} | " + " | ".join(slopes) + " |")
+    publish("\n".join(lines), "suite.md")
+    plot(results, args.scales, systems)
+
+
+def plot(results, scales, systems) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed; no plot")
+        return
+    figure, axes = plt.subplots(1, len(SHAPES), figsize=(4 * len(SHAPES), 3.5), sharey=False)
+    for axis, shape in zip(axes, SHAPES, strict=True):
+        for system in systems:
+            points = [(s, results.get((s, system, f"{shape} median"))) for s in scales]
+            points = [(s, v) for s, v in points if v]
+            if points:
+                axis.plot(*zip(*points, strict=True), marker="o", label=system)
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_title(shape)
+        axis.set_xlabel("generated triples")
+    axes[0].set_ylabel("median latency, ms")
+    axes[-1].legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(Path(__file__).parent / "results" / "latency.png", dpi=110)
+
+
+if __name__ == "__main__":
+    main()
