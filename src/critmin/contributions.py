@@ -164,7 +164,7 @@ class ContributionService:
         self.auto_publish = auto_publish
         self.write_lock = threading.Lock()
         self._shapes_cache: tuple[str, rdflib.Graph, rdflib.Graph, str] | None = None
-        self._public: tuple[str, tuple[str, ...]] = ("", ())
+        self._public: tuple[str, tuple[str, ...] | None] = ("", None)
         live.show_only(self.public_graphs)
 
     # --- validation ----------------------------------------------------------------
@@ -301,14 +301,17 @@ class ContributionService:
             return None
         return json.loads((folder / "report.json").read_text()), (folder / "report.ttl").read_text()
 
-    def public_graphs(self) -> tuple[str, ...]:
+    def public_graphs(self) -> tuple[str, ...] | None:
         """The graphs of the public union: everything but records and unpublished contributions
-        (recomputed only when the store has changed)."""
+        (recomputed only when the store has changed). None when nothing is hidden: queries
+        then use the engine's own union of all graphs, which is faster than a list."""
         generation = self.live.generation
         if self._public[0] != generation:
             store = self.live.get()
+            names = store.named_graphs()
             hidden = {RECORDS_GRAPH} | {r.graph for r in self.list() if r.status != "published"}
-            self._public = (generation, tuple(g for g in store.named_graphs() if g not in hidden))
+            visible = tuple(g for g in names if g not in hidden)
+            self._public = (generation, None if len(visible) == len(names) else visible)
         return self._public[1]
 
     # --- writes -----------------------------------------------------------------------

@@ -116,8 +116,9 @@ class EmbeddedStore:
         query_text.check_services(query_text.inspect_query(sparql), service_allowlist())
         defaults = [ox.NamedNode(g) for g in default_graphs or ()]
         named = [ox.NamedNode(g) for g in named_graphs or ()] or None
-        if not defaults and not named and self.visible_graphs is not None:
-            defaults = [ox.NamedNode(g) for g in self.visible_graphs()]
+        visible = self.visible_graphs() if self.visible_graphs is not None and not (defaults or named) else None
+        if visible is not None:
+            defaults = [ox.NamedNode(g) for g in visible]
             named = list(defaults)
         return self._db.query(
             sparql,

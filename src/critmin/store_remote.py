@@ -115,7 +115,8 @@ class RemoteStore:
         query_text.check_services(info, service_allowlist())
         defaults, named = list(default_graphs or ()), list(named_graphs or ())
         if not defaults and not named:
-            defaults = list(self.visible_graphs()) if self.visible_graphs else self.graph_names()
+            visible = self.visible_graphs() if self.visible_graphs else None
+            defaults = list(visible) if visible is not None else self.graph_names()
             named = list(defaults)
         form = [("query", sparql)] + [("default-graph-uri", g) for g in defaults]
         form += [("named-graph-uri", g) for g in named]
