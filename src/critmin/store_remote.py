@@ -129,12 +129,16 @@ class RemoteStore:
 
     def graph_names(self) -> list[str]:
         """The graphs critmin put there: those the build lists, and contributions.
-        (An engine holds graphs of its own, e.g. Virtuoso's system graphs.)"""
+        (An engine holds graphs of its own, e.g. Virtuoso's system graphs.) Cached until
+        the next write: finding them scans the engine."""
+        if "_graph_names" in self.__dict__:
+            return self._graph_names
         listed = self._raw_select(
             f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <{SD_NAMED_GRAPH}> ?g }} }}"
             f' UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{RECORDS_PREFIX}") }} }}'
         )
-        return sorted({str(META_GRAPH), *(row["g"].value for row in listed)})
+        self._graph_names = sorted({str(META_GRAPH), *(row["g"].value for row in listed)})
+        return self._graph_names
 
     def _raw_select(self, sparql: str):
         """A query with the engine's own default dataset (all its graphs)."""
@@ -173,10 +177,12 @@ class RemoteStore:
 
     def forget_cached(self) -> None:
         self.__dict__.pop("_version", None)
+        self.__dict__.pop("_graph_names", None)
 
     # --- writes ----------------------------------------------------------------------
 
     def update(self, sparql: str) -> None:
+        self.forget_cached()
         response = self._post(self.endpoint.update_url, [("update", sparql)], "*/*", auth=self.endpoint.auth)
         translate(response)
 
