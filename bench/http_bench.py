@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import shutil
@@ -69,11 +70,9 @@ def wait_ready(system: System, timeout: float = 600) -> None:
     while time.monotonic() < deadline:
         if system.process.poll() is not None:
             raise RuntimeError(f"{system.name} exited with {system.process.returncode}")
-        try:
+        with contextlib.suppress(httpx.HTTPError):  # not listening yet
             if httpx.get(system.url, params={"query": "ASK {}"}, headers=ACCEPT, timeout=5).status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
         time.sleep(0.5)
     raise RuntimeError(f"{system.name} did not start")
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -38,12 +39,10 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"engine exited: {log.read_text()[-2000:]}")
-        try:
+        with contextlib.suppress(httpx.HTTPError):  # not listening yet
             response = httpx.get(url, params={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"})
             if response.status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
         time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"engine did not start: {log.read_text()[-2000:]}")

@@ -6,7 +6,7 @@ from fastapi import Request
 
 
 class BodyTooLarge(Exception):
-    pass
+    """The request body passed its size limit."""
 
 
 async def read_body(request: Request, limit: int) -> bytes:
