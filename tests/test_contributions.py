@@ -3,6 +3,7 @@ withdraw; reports; bad input; nothing fetched; concurrency; crash safety."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import rdflib
-from servers import copy_store, start_server
+from servers import copy_store, descendants, start_server
 from test_query_limits import Canary
 
 from critmin.contributions import ContributionError, Limits, parse_contribution
@@ -280,14 +281,15 @@ def test_kill_during_write_leaves_contribution_all_in_or_all_out(store_path, tmp
                                   headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {token}"},
                                   timeout=60)  # fmt: skip
             time.sleep(delay)
+            workers = descendants(server.process.pid)  # the whole service dies, workers too
             os.kill(server.process.pid, signal.SIGKILL)
             server.process.wait()
             try:
                 outcomes.append(pending.result().status_code)
             except httpx.HTTPError:
                 outcomes.append("killed")
-        for pid in [int(p) for p in os.popen(f"pgrep -f 'critmin-query-worker|{folder}'").read().split()]:
-            if pid != os.getpid():
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.3)
         store = EmbeddedStore.open(folder)

@@ -68,7 +68,6 @@ class QueryPool:
         self.inline_limit = inline_limit
         self.deprioritise_after = deprioritise_after
         self.spool_dir = tempfile.mkdtemp(prefix="critmin-spool-")
-        self.killed: list[int] = []  # pids of workers killed at a deadline, for tests and logs
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["critmin.query_worker"])
         self._idle: asyncio.Queue[Worker] = asyncio.Queue()
@@ -158,7 +157,6 @@ class QueryPool:
         try:
             worker.connection.send(job)
             if not await self._wait_readable(worker, max(0.0, deadline - time.monotonic())):
-                self.killed.append(worker.pid)
                 log.warning("query passed its %.1f s deadline; killing worker %s", timeout, worker.pid)
                 self._replace(worker)
                 raise QueryTimeout(f"the query ran past its time limit of {timeout:g} s and was stopped")
@@ -172,6 +170,3 @@ class QueryPool:
         else:
             self._idle.put_nowait(worker)
         return outcome
-
-    def worker_pids(self) -> list[int]:
-        return sorted(w.pid for w in self._all)

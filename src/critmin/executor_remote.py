@@ -87,6 +87,3 @@ class RemoteExecutor:
                 )
         body = out.finish()
         return QueryOutcome(kind, body, out.path, written.rows, written.truncated, size=out.size)
-
-    def worker_pids(self) -> list[int]:
-        return []

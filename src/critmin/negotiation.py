@@ -65,10 +65,3 @@ def choose(header: str | None, offered: list[str]) -> str | None:
         if best_key is None or key > best_key:
             best, best_key = media_type, key
     return best
-
-
-def prefers_html(header: str | None) -> bool:
-    """True when a browser asks: text/html is acceptable and preferred over RDF and JSON."""
-    return choose(header, ["text/html", "text/turtle", "application/json"]) == "text/html" and bool(
-        header and "html" in header
-    )
