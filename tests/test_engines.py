@@ -62,6 +62,8 @@ def deployment(request, server_store, tmp_path_factory):
     server = start_server(location, folder, CRITMIN_QUERY_TIMEOUT="20", **env)
     server.tokens = {"alice": tokens.create("alice"), "carol": tokens.create("carol", "curator")}
     server.engine = name
+    server.location = location
+    server.env = env
     yield server
     server.stop()
     if engine:
@@ -143,3 +145,18 @@ def test_runaway_query_is_answered_503(deployment):
     response = httpx.get(f"{deployment.url}/sparql", params={"query": runaway, "timeout": "1.5"}, timeout=60)
     assert response.status_code == 503 and "retry-after" in response.headers, response.text
     assert time.monotonic() - started < 10
+
+
+def test_export_and_summary(deployment, tmp_path):
+    """`critmin export` and `critmin summary` read the same store the service runs on."""
+    location = deployment.location
+    env = {**os.environ, "CRITMIN_HOME": str(PROJECT), **deployment.env}
+    output = tmp_path / "union.nt"
+    command = [sys.executable, "-m", "critmin.cli", "export", "-f", "ntriples", "-o", str(output), "--store", location]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    exported = len(list(ox.parse(path=str(output), format=ox.RdfFormat.N_TRIPLES)))
+    summary = subprocess.run([sys.executable, "-m", "critmin.cli", "summary", "--store", location],
+                             capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert summary.returncode == 0 and "Tellurium" in summary.stdout
+    assert f"{exported:>6} triples" in summary.stdout
