@@ -97,7 +97,7 @@ def cmd_summary(args) -> int:
     width = max(len(s.name) for s in summaries)
     for summary in summaries:
         print(f"  {summary.name.ljust(width)}  {summary.triples:>6} triples")
-    print(f"  {'union (distinct)'.ljust(width)}  {len(store.union_triples()):>6} triples")
+    print(f"  {'union (distinct)'.ljust(width)}  {len(store.union_triples(public=True)):>6} triples")
     path = queries.find(SUMMARY_QUERY)
     if path:
         canned = queries.load(path)
@@ -164,7 +164,7 @@ EXPORT_FORMATS = {
 def cmd_export(args) -> int:
     store = _store(args)
     fmt, with_graphs = EXPORT_FORMATS[args.format]
-    items = sorted(store.quads(), key=str) if with_graphs else store.union_triples()
+    items = sorted(store.quads(public=True), key=str) if with_graphs else store.union_triples(public=True)
     write_output(ox.serialize(items, format=fmt), args.output)
     return EXIT_OK
 
@@ -248,7 +248,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("action", choices=["create", "revoke"])
     sub.add_argument("name")
     sub.add_argument("--role", choices=["contributor", "curator"], default="contributor")
-    sub = command("export", cmd_export, "dump the store")
+    sub = command("export", cmd_export, "dump what the public sees: its graphs (nquads, trig) or their union")
     sub.add_argument("--format", "-f", choices=sorted(EXPORT_FORMATS), default="nquads")
     sub.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
     return root

@@ -35,7 +35,7 @@ class Dump:
 
 
 KINDS = {
-    "nquads": ("nq.gz", "application/n-quads", "application/gzip", "every named graph, as N-Quads"),
+    "nquads": ("nq.gz", "application/n-quads", "application/gzip", "every public named graph, as N-Quads"),
     "ntriples": ("nt.gz", "application/n-triples", "application/gzip", "the public union graph, as N-Triples"),
     "turtle": ("ttl", "text/turtle", None, "the public union graph, as Turtle"),
 }
@@ -66,8 +66,8 @@ def ensure_dumps(store: EmbeddedStore, store_path: Path) -> list[Dump]:
         if index.exists():
             return [Dump(**entry) for entry in json.loads(index.read_text())]
         folder.mkdir(parents=True, exist_ok=True)
-        quads = sorted(store.quads(), key=str)
-        union = store.union_triples()
+        quads = sorted(store.quads(public=True), key=str)  # what the public sees: no staged data, no records
+        union = store.union_triples(public=True)
         dumps = []
         for kind, (suffix, media_type, compression, description) in KINDS.items():
             if kind == "nquads":

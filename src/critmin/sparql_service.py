@@ -155,7 +155,7 @@ class SparqlService:
         graph = describe_service(
             self.endpoint,
             store.graph_summaries(),
-            len(store.union_triples()),
+            len(store.union_triples(public=True)),
             federation=bool(self.settings.service_allowlist),
             version=store.dataset_version(),
         )

@@ -145,12 +145,16 @@ class EmbeddedStore:
         rows = list(self.query(MODIFIED_QUERY))
         return max(r["m"].value for r in rows) if rows else None
 
-    def quads(self) -> Iterator[ox.Quad]:
-        return iter(self._db.quads_for_pattern(None, None, None, None))
+    def quads(self, *, public: bool = False) -> Iterator[ox.Quad]:
+        """Every quad; with `public`, only those of the graphs queries see by default."""
+        visible = self.visible_graphs() if public and self.visible_graphs is not None else None
+        if visible is None:
+            return iter(self._db.quads_for_pattern(None, None, None, None))
+        return (q for g in visible for q in self._db.quads_for_pattern(None, None, None, ox.NamedNode(g)))
 
-    def union_triples(self) -> list[ox.Triple]:
+    def union_triples(self, *, public: bool = False) -> list[ox.Triple]:
         """Every distinct triple of the union graph, in a stable order."""
-        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()}
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(public=public)}
         return sorted(triples, key=str)
 
 

@@ -168,12 +168,13 @@ class RemoteStore:
         rows = list(self.query(MODIFIED_QUERY, default_graphs=["urn:critmin:empty"], named_graphs=[str(META_GRAPH)]))
         return max(r["m"].value for r in rows) if rows else None
 
-    def quads(self) -> Iterator[ox.Quad]:
-        for graph in self.graph_names():
+    def quads(self, *, public: bool = False) -> Iterator[ox.Quad]:
+        visible = self.visible_graphs() if public and self.visible_graphs is not None else None
+        for graph in visible if visible is not None else self.graph_names():
             yield from self.graph_quads(graph)
 
-    def union_triples(self) -> list[ox.Triple]:
-        return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()}, key=str)
+    def union_triples(self, *, public: bool = False) -> list[ox.Triple]:
+        return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(public=public)}, key=str)
 
     def forget_cached(self) -> None:
         self.__dict__.pop("_version", None)
