@@ -7,7 +7,7 @@ its deadline passes, the worker is killed (the CPU really goes back to idle) and
 replaced. Workers only read, so a kill loses nothing, and every query has a worker
 of its own, so a kill never fails another client's query.
 
-Long-running workers are also given a lower CPU priority after a second, so that
+Long-running workers are given the lowest CPU priority after 0.2 s, so that
 on a small machine cheap queries on the other workers keep answering promptly
 while runaway ones burn towards their deadline; such a worker is replaced (at
 normal priority) once it is done.
@@ -61,7 +61,7 @@ class QueryPool:
         size: int = 4,
         *,
         inline_limit: int = 1 << 20,
-        deprioritise_after: float = 1.0,
+        deprioritise_after: float = 0.2,
     ):
         self.store_path = store_path
         self.size = size
@@ -125,7 +125,7 @@ class QueryPool:
                 busy = worker.busy_since
                 if busy is not None and not worker.deprioritised and now - busy > self.deprioritise_after:
                     with contextlib.suppress(OSError):
-                        os.setpriority(os.PRIO_PROCESS, worker.pid, 15)
+                        os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
                         worker.deprioritised = True
 
     # --- queries -------------------------------------------------------------------
