@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -35,7 +36,7 @@ from engines import start_oxigraph, start_virtuoso
 from generate import generate
 from http_bench import load, unique
 from report import publish
-from servers import start_server
+from servers import descendants, start_server
 from validation_bench import contribution
 
 from critmin import build, settings
@@ -60,16 +61,33 @@ SHAPES = {
 ACCEPT = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
 
 
-def latency(url: str, query: str, repeat: int) -> tuple[float, float]:
+def latency(url: str, query: str, repeat: int, graphs: list[str] | None = None) -> tuple[float, float]:
+    """Median and p99 ms; `graphs` are sent as protocol dataset parameters (for raw engines)."""
     samples = []
+    dataset = [("default-graph-uri", g) for g in graphs or []] + [("named-graph-uri", g) for g in graphs or []]
     with httpx.Client(timeout=120) as client:
         for i in range(repeat):
             started = time.perf_counter()
-            response = client.post(url, data={"query": f"{query}\n# run {i}"}, headers=ACCEPT)
+            form = [("query", f"{query}\n# run {i}"), *dataset]
+            headers = {**ACCEPT, "Content-Type": "application/x-www-form-urlencoded"}
+            response = client.post(url, content=urlencode(form).encode(), headers=headers)
             response.raise_for_status()
             samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and all its descendants, in MB."""
+    total = 0
+    for member in {pid} | descendants(pid):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
 
 
 def main() -> None:
@@ -121,12 +139,8 @@ def main() -> None:
         try:
             for shape, query in SHAPES.items():
                 for system, url in urls.items():
-                    text = query
-                    if system in ("oxigraph serve", "virtuoso"):  # the engines' own defaults: name the dataset
-                        text = query.replace("WHERE {", " ".join(f"FROM <{g}>" for g in graphs) + " WHERE {", 1)
-                        if shape == "describe":
-                            text = query
-                    median, p99 = latency(url, text, args.repeat)
+                    raw = system in ("oxigraph serve", "virtuoso")  # their defaults differ: name the dataset
+                    median, p99 = latency(url, query, args.repeat, graphs if raw else None)
                     results[(scale, system, f"{shape} median")] = median
                     results[(scale, system, f"{shape} p99")] = p99
             for clients in (1, 4, 16):
@@ -142,6 +156,10 @@ def main() -> None:
                 service.validate(triples)
                 samples.append((time.perf_counter() - started) * 1000)
             results[(scale, "critmin", "validate 1k triples")] = statistics.median(samples)
+            for system, process in (("critmin", servers["critmin"].process),
+                                    ("critmin on virtuoso", servers["critmin on virtuoso"].process),
+                                    ("oxigraph serve", oxigraph.process), ("virtuoso", virtuoso.process)):  # fmt: skip
+                results[(scale, system, "peak memory MB")] = peak_rss_mb(process.pid)
         finally:
             for server in servers.values():
                 server.stop()
