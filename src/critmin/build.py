@@ -100,13 +100,17 @@ def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int)
     built = datetime.now(UTC).replace(microsecond=0)
     meta.add((DATASET_IRI, rdflib.DCTERMS.modified, rdflib.Literal(built.isoformat(), datatype=rdflib.XSD.dateTime)))
     for graph in graphs:
-        name = rdflib.URIRef(graph.name)
-        meta.add((DATASET_IRI, SD.namedGraph, name))
-        meta.add((name, rdflib.RDF.type, SD.NamedGraph))
-        meta.add((name, rdflib.RDF.type, PROV.Entity))
-        meta.add((name, CM.tripleCount, rdflib.Literal(len(graph.quads))))
-        for path in graph.files:
-            meta.add((name, CM.builtFromFile, rdflib.Literal(_display(path, home))))
+        counts: dict[str, int] = {}
+        for quad in graph.quads:  # an N-Quads or TriG file may name graphs of its own
+            counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1
+        for graph_name, count in (counts or {graph.name: 0}).items():
+            name = rdflib.URIRef(graph_name)
+            meta.add((DATASET_IRI, SD.namedGraph, name))
+            meta.add((name, rdflib.RDF.type, SD.NamedGraph))
+            meta.add((name, rdflib.RDF.type, PROV.Entity))
+            meta.add((name, CM.tripleCount, rdflib.Literal(count)))
+            for path in graph.files:
+                meta.add((name, CM.builtFromFile, rdflib.Literal(_display(path, home))))
     meta.add((DATASET_IRI, SD.namedGraph, INFERRED_GRAPH))
     meta.add((INFERRED_GRAPH, rdflib.RDF.type, SD.NamedGraph))
     meta.add((INFERRED_GRAPH, CM.tripleCount, rdflib.Literal(inferred)))
