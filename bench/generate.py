@@ -169,6 +169,21 @@ def generate(triples: int, seed: int = 42):
     return Generator(seed).quads(triples)
 
 
+def write_graph(triples: int, path: Path, seed: int = 42) -> Path:
+    """A generated graph of about `triples` triples, as an N-Quads file."""
+    ox.serialize(generate(triples, seed), str(path), ox.RdfFormat.N_QUADS)
+    return path
+
+
+def build_store(data: Path, store: Path) -> Path:
+    """The project's graph plus generated data, built the way large builds are (rule
+    reasoning, no SHACL gate: the generator's output conforms by construction)."""
+    from critmin import build, settings
+
+    build.build(store, settings.project_home(), extra=[data], reasoner="rules", validate=False, force=True)
+    return store
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triples", type=int, required=True)

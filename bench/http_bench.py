@@ -33,10 +33,10 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate
+from generate import build_store, write_graph
 from report import publish
 
-from critmin import build, queries, settings
+from critmin import queries
 from critmin.store import EmbeddedStore
 
 BIN = Path(sys.executable).parent
@@ -83,12 +83,9 @@ def ensure_peers() -> None:
 
 
 def start_systems(work: Path, triples: int) -> tuple[list[System], int]:
-    data = work / "bench.nq"
     import pyoxigraph as ox
 
-    ox.serialize(generate(triples), str(data), ox.RdfFormat.N_QUADS)
-    store = work / "critmin-store"
-    build.build(store, settings.project_home(), extra=[data], reasoner="rules", validate=False, force=True)
+    store = build_store(write_graph(triples, work / "bench.nq"), work / "critmin-store")
     dump = work / "all.nq"
     live = EmbeddedStore.open(store)
     ox.serialize(live.quads(), str(dump), ox.RdfFormat.N_QUADS)

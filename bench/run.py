@@ -33,13 +33,12 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from engines import start_oxigraph, start_virtuoso
-from generate import generate
+from generate import build_store, write_graph
 from http_bench import load, unique
 from report import publish
 from servers import descendants, start_server
 from validation_bench import contribution
 
-from critmin import build, settings
 from critmin.contributions import ContributionService, parse_contribution
 from critmin.store import EmbeddedStore, LiveStore
 from critmin.store_remote import RemoteStore
@@ -100,11 +99,9 @@ def main() -> None:
     loads: dict[tuple[int, str], tuple[float, int]] = {}
     for scale in args.scales:
         work = Path(tempfile.mkdtemp(prefix=f"critmin-suite-{scale}-"))
-        data = work / "bench.nq"
-        ox.serialize(generate(scale), str(data), ox.RdfFormat.N_QUADS)
+        data = write_graph(scale, work / "bench.nq")
         started = time.perf_counter()
-        store = work / "store"
-        build.build(store, settings.project_home(), extra=[data], reasoner="rules", validate=False)
+        store = build_store(data, work / "store")
         quads = sum(1 for _ in EmbeddedStore.open(store).quads())
         loads[(scale, "critmin")] = (time.perf_counter() - started, quads)
         dump = work / "all.nq"

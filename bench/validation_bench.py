@@ -24,15 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
 import pyshacl
 import rdflib
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate
+from generate import build_store, write_graph
 from report import publish
 
-from critmin import build, settings
 from critmin.contributions import ContributionService, parse_contribution
 from critmin.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
 from critmin.rdf_input import to_rdflib_graph
@@ -75,10 +73,7 @@ def main() -> None:
     for scale in args.scales:
         with tempfile.TemporaryDirectory() as folder:
             work = Path(folder)
-            data = work / "bench.nq"
-            ox.serialize(generate(scale), str(data), ox.RdfFormat.N_QUADS)
-            store_path = work / "store"
-            build.build(store_path, settings.project_home(), extra=[data], reasoner="rules", validate=False)
+            store_path = build_store(write_graph(scale, work / "bench.nq"), work / "store")
             service = ContributionService(LiveStore(store_path), store_path)
             triples = parse_contribution(body, "text/turtle", service.limits, f"{BENCH}genid/")
             seconds, report = timed(lambda t=triples, s=service: s.validate(t), args.repeat)

@@ -19,6 +19,7 @@ from critmin.service_description import describe_service
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import ProtocolRequest
 from critmin.store import LiveStore
+from critmin.void import count_union_triples
 
 # What each kind of result can be sent as: (media type, writer format), in the
 # server's order of preference (the first is the default for */*).
@@ -155,7 +156,7 @@ class SparqlService:
         graph = describe_service(
             self.endpoint,
             store.graph_summaries(),
-            len(store.union_triples(public=True)),
+            count_union_triples(store),
             federation=bool(self.settings.service_allowlist),
             version=store.dataset_version(),
         )

@@ -161,22 +161,29 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
     async def named_graph(request: Request, path: str) -> Response:
         return await dereference(request, "graph", path)
 
+    parsed: dict[tuple[str, str], rdflib.Graph] = {}
+
     def stored_graph(name: str) -> rdflib.Graph:
+        """A named graph as rdflib, parsed once per state of the store (not per request)."""
+        key = (live.generation, name)
+        if key in parsed:
+            return parsed[key]
         store = live.get()
         graph = to_rdflib_graph(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"))
         for prefix, namespace in (("cm", ONTOLOGY_IRI + "#"), ("cms", SHAPES_IRI + "#"), ("sh", str(rdflib.SH)),
                                   ("skos", str(rdflib.SKOS)), ("dct", str(rdflib.DCTERMS))):  # fmt: skip
             graph.bind(prefix, namespace, override=True)
+        parsed.clear()  # only the current state is worth keeping
+        parsed[key] = graph
         return graph
 
-    async def document(request: Request, path: str, graph_name: str, iri: str, render) -> Response:
+    async def document(request: Request, stem: str, suffix: str | None, graph_name: str, iri: str, render) -> Response:
+        """The ontology or the shapes as a negotiated document served at `stem`."""
         offers = ["html", "ttl", "nt", "jsonld", "rdf"]
-        _, suffix = split_suffix(path)
         key = choose(request, suffix, offers)
         if key is None:
             return not_acceptable(offers)
         store = live.get()
-        stem = path.rsplit(".", 1)[0] if suffix else path
         conditional = Conditional(request, (store.dataset_version(), graph_name, key), modified())
         headers = {**conditional.headers(), "Vary": "Accept", "Content-Location": f"{stem}.{key}",
                    "Link": link_header(stem, [k for k in offers if k != key], iri)}  # fmt: skip
@@ -195,22 +202,20 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
     @router.get("/ontology", summary="the ontology: HTML documentation or RDF")
     @router.get("/ontology.{suffix}", include_in_schema=False)
     async def ontology(request: Request, suffix: str | None = None) -> Response:
-        path = "/ontology" + (f".{suffix}" if suffix else "")
-        return await document(request, path, str(ONTOLOGY_GRAPH), ONTOLOGY_IRI, html_views.ontology_page)
+        return await document(request, "/ontology", suffix, str(ONTOLOGY_GRAPH), ONTOLOGY_IRI, html_views.ontology_page)
 
     @router.get("/ontology/{version}", summary="a version of the ontology (its owl:versionIRI)")
     async def ontology_version(request: Request, version: str) -> Response:
         number, suffix = split_suffix(version)
         if number != version_of(str(ONTOLOGY_GRAPH)):
             return Response(f"no ontology version {number}\n", 404, media_type="text/plain; charset=utf-8")
-        path = f"/ontology/{number}" + (f".{suffix}" if suffix else "")
-        return await document(request, path, str(ONTOLOGY_GRAPH), ONTOLOGY_IRI, html_views.ontology_page)
+        stem = f"/ontology/{number}"
+        return await document(request, stem, suffix, str(ONTOLOGY_GRAPH), ONTOLOGY_IRI, html_views.ontology_page)
 
     @router.get("/shapes", summary="the SHACL shapes: HTML documentation or RDF")
     @router.get("/shapes.{suffix}", include_in_schema=False)
     async def shapes(request: Request, suffix: str | None = None) -> Response:
-        path = "/shapes" + (f".{suffix}" if suffix else "")
-        return await document(request, path, str(SHAPES_GRAPH), SHAPES_IRI, html_views.shapes_page)
+        return await document(request, "/shapes", suffix, str(SHAPES_GRAPH), SHAPES_IRI, html_views.shapes_page)
 
     @router.get("/.well-known/void", summary="VoID + DCAT description of the dataset")
     async def void_description(request: Request) -> Response:
