@@ -23,6 +23,7 @@ class Engine:
     query_url: str
     update_url: str
     process: subprocess.Popen
+    loader_env: dict[str, str]  # how `critmin build --store` loads this engine in bulk
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -56,7 +57,8 @@ def start_oxigraph(folder: Path) -> Engine:
                                stdout=log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     wait_for(f"{base}/query", process, log)
-    return Engine("oxigraph", f"{base}/query", f"{base}/update", process)
+    gsp = {"CRITMIN_REMOTE_LOADER": "gsp", "CRITMIN_REMOTE_GSP_URL": f"{base}/store"}
+    return Engine("oxigraph", f"{base}/query", f"{base}/update", process, gsp)
 
 
 def virtuoso_available() -> bool:
@@ -70,6 +72,9 @@ def start_virtuoso(folder: Path) -> Engine:
     ini = ini.replace("/var/lib/virtuoso-opensource-7/db", str(folder))
     ini = ini.replace("ServerPort               = 1111", f"ServerPort               = {sql_port}")
     ini = ini.replace("ServerPort                  = 8890", f"ServerPort                  = {http_port}")
+    load_dir = folder / "load"
+    load_dir.mkdir()
+    ini = ini.replace("DirsAllowed              = .,", f"DirsAllowed              = ., {load_dir},")
     (folder / "virtuoso.ini").write_text(ini)
     log = folder / "virtuoso.out"
     process = subprocess.Popen(["virtuoso-t", "-f", "-c", str(folder / "virtuoso.ini")], cwd=folder,
@@ -78,4 +83,6 @@ def start_virtuoso(folder: Path) -> Engine:
     wait_for(url, process, log)
     subprocess.run(["isql-vt", str(sql_port), "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
                    check=True, capture_output=True, timeout=60)  # fmt: skip
-    return Engine("virtuoso", url, url, process)
+    isql = {"CRITMIN_REMOTE_LOADER": "virtuoso-isql", "CRITMIN_VIRTUOSO_LOAD_DIR": str(load_dir),
+            "CRITMIN_VIRTUOSO_SQL": f"localhost:{sql_port}", "CRITMIN_VIRTUOSO_SQL_PASSWORD": "dba"}  # fmt: skip
+    return Engine("virtuoso", url, url, process, isql)

@@ -1,8 +1,12 @@
 """The same service on three stores: the embedded one, the Oxigraph server and Virtuoso.
 
 For each, critmin is built into the store (`critmin build --store URL` for the
-engines), served, and asked the competency questions, the W3C protocol's query
-cases, a linked-data view, a contribution and a runaway query.
+engines, with the engine's bulk loader: the Graph Store Protocol for Oxigraph,
+isql's ld_dir for Virtuoso), served, and put through: every graph loaded, the
+competency questions, the W3C protocol's query cases, linked-data views, a
+contribution with publish, a runaway query, export and summary, dump against
+endpoint, both harvesters of test_linked_data (dumps and crawl), and every W3C
+Graph Store Protocol case.
 
 Documented differences on remote engines: blank nodes are stored as RDF 1.1 skolem
 IRIs (engines disagree on blank nodes in updates); a query past its deadline is
@@ -16,12 +20,16 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
 from engines import start_oxigraph, start_virtuoso, virtuoso_available
 from servers import KASEI, PROJECT, W3C_DATA, copy_store, start_server
+from test_linked_data import assert_harvests_agree_with_the_endpoint
+from test_w3c_graph_store import CASES as GRAPH_STORE_CASES
+from test_w3c_graph_store import run_case
 from test_w3c_protocol import CASES, check_format, is_update_request, send
 
 from critmin import queries
@@ -33,13 +41,13 @@ CM = "https://w3id.org/critmin/ontology#"
 ID = "https://w3id.org/critmin/id/"
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def deployment(request, server_store, tmp_path_factory):
-    name = request.param
-    folder = tmp_path_factory.mktemp(name)
+def deploy(name: str, folder: Path, base_store: Path, *, with_w3c_graphs: bool):
+    """critmin on `name`: the embedded store (a copy of `base_store`), or an engine
+    started on loopback and built with `critmin build --store URL` and the engine's
+    bulk loader (Graph Store Protocol for Oxigraph, isql's ld_dir for Virtuoso)."""
     engine = None
     if name == "embedded":
-        state = copy_store(server_store, folder / "store")  # the project's store plus the W3C test graphs
+        state = copy_store(base_store, folder / "store")
         location = str(state)
         env = {}
     else:
@@ -48,28 +56,49 @@ def deployment(request, server_store, tmp_path_factory):
         engine = (start_oxigraph if name == "oxigraph" else start_virtuoso)(folder)
         state = folder / "state"
         location = engine.query_url
-        env = {"CRITMIN_REMOTE_UPDATE_URL": engine.update_url, "CRITMIN_STATE": str(state)}
+        env = {"CRITMIN_REMOTE_UPDATE_URL": engine.update_url, "CRITMIN_STATE": str(state), **engine.loader_env}
         os.environ.update(env)
         built = subprocess.run([sys.executable, "-m", "critmin.cli", "build", "--store", location],
                                capture_output=True, text=True, env={**os.environ, "CRITMIN_HOME": str(PROJECT)},
                                timeout=300)  # fmt: skip
         assert built.returncode == 0, built.stderr[-3000:]
-        remote = RemoteStore(location)
-        for path in sorted(W3C_DATA.glob("*.nt")):  # the graphs the protocol manifest names
-            graph = ox.NamedNode(f"{KASEI}{path.stem}.rdf")
-            remote.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(path=str(path)))
+        if with_w3c_graphs:  # the graphs the protocol manifest names, through SPARQL Update batches
+            remote = RemoteStore(location)
+            for path in sorted(W3C_DATA.glob("*.nt")):
+                graph = ox.NamedNode(f"{KASEI}{path.stem}.rdf")
+                remote.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(path=str(path)))
     tokens = TokenRegistry(state)
     server = start_server(location, folder, CRITMIN_QUERY_TIMEOUT="20", **env)
     server.tokens = {"alice": tokens.create("alice"), "carol": tokens.create("carol", "curator")}
     server.engine = name
     server.location = location
     server.env = env
+
+    def stop() -> None:
+        server.stop()
+        if engine:
+            engine.stop()
+            for key in env:
+                os.environ.pop(key, None)
+
+    return server, stop
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def deployment(request, server_store, tmp_path_factory):
+    """critmin with the project's graphs and the W3C protocol tests' graphs."""
+    server, stop = deploy(request.param, tmp_path_factory.mktemp(request.param), server_store, with_w3c_graphs=True)
     yield server
-    server.stop()
-    if engine:
-        engine.stop()
-        for key in env:
-            os.environ.pop(key, None)
+    stop()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def clean_deployment(request, store_path, tmp_path_factory):
+    """critmin with the project's graphs only: what a harvester or the GSP suite sees."""
+    folder = tmp_path_factory.mktemp(f"clean-{request.param}")
+    server, stop = deploy(request.param, folder, store_path, with_w3c_graphs=False)
+    yield server
+    stop()
 
 
 VIRTUOSO_BOOLEANS = {"0": "false", "1": "true"}
@@ -88,6 +117,17 @@ def rows(response: httpx.Response, engine: str) -> list[tuple]:
         return term.get("value")
 
     return sorted(tuple(value(b, v) for v in variables) for b in body["results"]["bindings"])
+
+
+def test_build_loaded_every_graph_in_bulk(deployment, store):
+    """`critmin build --store URL` with the engine's bulk loader puts every quad of every
+    graph where the embedded build puts it (inferences included)."""
+    expected = {s.name: s.triples for s in store.graph_summaries()}
+    store = RemoteStore(deployment.location) if deployment.engine != "embedded" else None
+    loaded = {s.name: s.triples for s in store.graph_summaries()} if store else expected
+    for graph, triples in expected.items():
+        if graph.startswith("https://w3id.org/critmin/graph/") and not graph.endswith("/meta"):
+            assert loaded.get(graph) == triples, graph
 
 
 @pytest.mark.parametrize("canned", queries.all_queries(), ids=lambda q: q.name[:4])
@@ -179,3 +219,12 @@ def test_dump_matches_the_endpoint(deployment):
     assert "x-critmin-truncated" not in everything.headers
     assert isomorphic(dumped, rdflib.Graph().parse(data=everything.text, format="nt"))
     assert dump["triples"] == len(dumped)
+
+
+def test_harvest_by_dumps_and_by_crawling(clean_deployment):
+    assert_harvests_agree_with_the_endpoint(clean_deployment)
+
+
+@pytest.mark.parametrize("name, requests", GRAPH_STORE_CASES, ids=[n[:40] for n, _ in GRAPH_STORE_CASES])
+def test_graph_store_protocol_cases(clean_deployment, name, requests):
+    run_case(clean_deployment.url, clean_deployment.tokens["carol"], name, requests)

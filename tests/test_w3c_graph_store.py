@@ -74,16 +74,22 @@ def test_manifest_has_every_case():
 
 @pytest.mark.parametrize("name, requests", CASES, ids=[name[:60] for name, _ in CASES])
 def test_graph_store_case(gsp_server, name, requests):
+    run_case(gsp_server.url, gsp_server.token, name, requests)
+
+
+def run_case(url: str, token: str, name: str, requests: list[dict]) -> None:
+    """One manifest case against a server at `url`, writes with a curator's `token`
+    (also run on every store, in test_engines)."""
     # Each case starts from a store without the graphs it names (as a fresh test store would).
     for path in {r["path"].replace("/gsp/", "/store/", 1) for r in requests}:
-        httpx.delete(gsp_server.url + path, headers={"authorization": f"Bearer {gsp_server.token}"})
+        httpx.delete(url + path, headers={"authorization": f"Bearer {token}"}, timeout=60)
     for request in requests:
         headers = dict(request["headers"])
         if request["method"] in ("PUT", "POST", "DELETE"):
-            headers["authorization"] = f"Bearer {gsp_server.token}"
+            headers["authorization"] = f"Bearer {token}"
         path = request["path"].replace("/gsp/", "/store/", 1)
         body = request["body"]
-        response = httpx.request(request["method"], gsp_server.url + path, headers=headers,
+        response = httpx.request(request["method"], url + path, headers=headers,
                                  content=body.encode() if body else None, timeout=60)  # fmt: skip
         assert response.status_code in request["statuses"], (name, request["method"], path, response.text)
         expected_type = request["response_headers"].get("content-type")

@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,7 +94,11 @@ def _as_rdflib(graphs: list[InputGraph]) -> rdflib.Graph:
     return to_rdflib_graph(q for g in graphs for q in g.quads)
 
 
-def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int) -> rdflib.Graph:
+def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int,
+              written: Iterable[str] = ()) -> rdflib.Graph:  # fmt: skip
+    """The dataset's description: version, build time and every named graph (those
+    built from files, the inferences, and `written` ones carried over from the Graph
+    Store Protocol; a remote store finds critmin's graphs by this list)."""
     meta = rdflib.Graph()
     meta.add((DATASET_IRI, rdflib.RDF.type, SD.Dataset))
     meta.add((DATASET_IRI, CM.datasetVersion, rdflib.Literal(version)))
@@ -111,6 +116,8 @@ def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int)
             meta.add((name, CM.tripleCount, rdflib.Literal(count)))
             for path in graph.files:
                 meta.add((name, CM.builtFromFile, rdflib.Literal(_display(path, home))))
+    for graph_name in sorted(written):
+        meta.add((DATASET_IRI, SD.namedGraph, rdflib.URIRef(graph_name)))
     meta.add((DATASET_IRI, SD.namedGraph, INFERRED_GRAPH))
     meta.add((INFERRED_GRAPH, rdflib.RDF.type, SD.NamedGraph))
     meta.add((INFERRED_GRAPH, CM.tripleCount, rdflib.Literal(inferred)))
@@ -151,6 +158,11 @@ def _contributions_of_live_store(store_path: Path) -> list[ox.Quad]:
     contributed = f"{GRAPH}contribution"  # .../graph/contribution/{id} and .../graph/contributions
     names = [g for g in live.named_graphs() if g.startswith(contributed) or not g.startswith(str(GRAPH))]
     return [q for name in names for q in live.graph_quads(name)]
+
+
+def _written_graphs(carried: list[ox.Quad]) -> set[str]:
+    """The carried graphs written through the Graph Store Protocol (not under our graph namespace)."""
+    return {q.graph_name.value for q in carried if not q.graph_name.value.startswith(str(GRAPH))}
 
 
 def _published_graphs(carried: list[ox.Quad]) -> set[str]:
@@ -221,7 +233,8 @@ def build(
             hidden = tuple(sorted(carried_graphs - _published_graphs(carried)))
             reasoning.materialise_with_rules(db, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, hidden)
         inferred = sum(1 for _ in db.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH))))
-        db.bulk_extend(from_rdflib_graph(_metadata(home, version, graphs, inferred), str(META_GRAPH)))
+        written = _written_graphs(carried)
+        db.bulk_extend(from_rdflib_graph(_metadata(home, version, graphs, inferred, written), str(META_GRAPH)))
     staging.rename(database)
     point_current_at(store_path, database)
     for old in [*store_path.glob("db-*"), *store_path.glob(".staging-*")]:
@@ -243,7 +256,8 @@ def build_remote(url: str, state_path: Path, home: Path | None = None, *, force:
     graphs = input_graphs(home)
     names = remote.graph_names()
     contributed = f"{GRAPH}contribution"
-    carried = [q for g in names if g.startswith(contributed) for q in remote.graph_quads(g)]
+    kept = [g for g in names if g.startswith(contributed) or not g.startswith(str(GRAPH))]  # contributions, GSP
+    carried = [q for g in kept for q in remote.graph_quads(g)]
     version = dataset_version(home, graphs)
     if carried:
         digest = hashlib.sha256("\n".join(sorted(str(q) for q in carried)).encode()).hexdigest()
@@ -262,7 +276,8 @@ def build_remote(url: str, state_path: Path, home: Path | None = None, *, force:
         raise BuildError("the data does not conform to the shapes:\n" + report.to_text())
     inferred = reasoning.entailments(ontology, data)
     quads = [q for g in graphs for q in g.quads] + carried + from_rdflib_graph(inferred, str(INFERRED_GRAPH))
-    quads += from_rdflib_graph(_metadata(home, version, graphs, len(inferred)), str(META_GRAPH))
+    metadata = _metadata(home, version, graphs, len(inferred), _written_graphs(carried))
+    quads += from_rdflib_graph(metadata, str(META_GRAPH))
     remote.replace_everything(quads)
     state_path.mkdir(parents=True, exist_ok=True)
     changes.record_rebuild(state_path, remote, str(DATASET_IRI))

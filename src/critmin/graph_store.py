@@ -15,8 +15,9 @@ import pyoxigraph as ox
 
 from critmin import changes
 from critmin.contributions import ContributionError, ContributionService, media_format
-from critmin.namespaces import GRAPH
+from critmin.namespaces import DATASET_IRI, GRAPH, META_GRAPH, SD_NAMED_GRAPH
 from critmin.rdf_input import RdfInputError, parse_quads
+from critmin.store_remote import skolemised
 
 MANAGED = str(GRAPH)
 
@@ -85,9 +86,12 @@ class GraphStore:
             name = ox.NamedNode(graph)
             operations = [f"DROP SILENT GRAPH {name}"] if replace else []
             if incoming:
-                operations.append(
-                    self.contributions.insert_data([ox.Quad(t.subject, t.predicate, t.object, name) for t in incoming])
-                )
+                quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in incoming]
+                if not store.blank_nodes_in_updates:  # e.g. Virtuoso: stored as skolem IRIs, read back as blank nodes
+                    quads = list(skolemised(quads))
+                operations.append(self.contributions.insert_data(quads))
+            if not existed:
+                operations.append(listing("INSERT", graph))
             operations += self.contributions.version_operations(store, f"graph store {who} {graph}")
             self.contributions.commit(store, operations)
         changes.ChangeLog(self.contributions.store_path).append(
@@ -103,6 +107,7 @@ class GraphStore:
             store = self.live.get()
             operations = [
                 f"DROP SILENT GRAPH <{graph}>",
+                listing("DELETE", graph),
                 *self.contributions.version_operations(store, f"drop {graph}"),
             ]
             self.contributions.commit(store, operations)
@@ -110,6 +115,12 @@ class GraphStore:
             [changes.activity("Delete", graph, "Graph", summary=f"graph store delete by {who}")]
         )
         return True
+
+
+def listing(operation: str, graph: str) -> str:
+    """Add or remove a graph from the dataset's list of named graphs (the meta graph):
+    how a remote store tells critmin's graphs from the engine's others."""
+    return f"{operation} DATA {{ GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <{SD_NAMED_GRAPH}> <{graph}> }} }}"
 
 
 class GateRejected(Exception):

@@ -18,6 +18,7 @@ ONTOLOGY_GRAPH = GRAPH["ontology"]
 SHAPES_GRAPH = GRAPH["shapes"]
 INFERRED_GRAPH = GRAPH["inferred"]
 META_GRAPH = GRAPH["meta"]
+SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#namedGraph"  # lists the dataset's graphs
 
 PREFIXES = {
     "cm": str(CM),

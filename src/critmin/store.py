@@ -58,6 +58,8 @@ class GraphSummary:
 class EmbeddedStore:
     """A built critmin store on disk, read through pyoxigraph."""
 
+    blank_nodes_in_updates = True  # INSERT DATA may carry blank nodes
+
     def __init__(self, database: ox.Store, location: Path, writable: bool = False):
         self._db = database
         self.location = location

@@ -25,10 +25,10 @@ import httpx
 import pyoxigraph as ox
 
 from critmin import query_text
-from critmin.namespaces import DATASET_IRI, META_GRAPH
+from critmin.bulk_load import UpdateLoader, loader_from_environment
+from critmin.namespaces import DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
 from critmin.store import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist
 
-SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#namedGraph"
 RECORDS_PREFIX = "https://w3id.org/critmin/graph/contribution"
 INSERT_BATCH = int(os.environ.get("CRITMIN_REMOTE_BATCH", "250"))  # Virtuoso caps the SQL one update makes
 FORM = "application/x-www-form-urlencoded"
@@ -92,6 +92,7 @@ class RemoteStore:
     """A critmin store kept in a remote SPARQL 1.1 engine."""
 
     writable = True
+    blank_nodes_in_updates = False  # engines differ (Virtuoso refuses them): writers skolemise first
 
     def __init__(self, url: str, endpoint: Endpoint | None = None):
         self.endpoint = endpoint or Endpoint.from_environment(url)
@@ -188,29 +189,23 @@ class RemoteStore:
         translate(response)
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
-        """INSERT DATA in batches (each one a transaction on the engine). Blank nodes are
-        skolemised (RDF 1.1 .well-known/genid IRIs): engines differ on blank nodes in
-        updates (Virtuoso refuses them in INSERT DATA and fails on RDF lists in INSERT
-        templates), and a skolem IRI keeps one node one node across batches."""
-        batch: list[ox.Quad] = []
-        for quad in quads:
-            batch.append(ox.Quad(skolem(quad.subject), quad.predicate, skolem(quad.object), quad.graph_name))
-            if len(batch) >= INSERT_BATCH:
-                self._insert(batch)
-                batch = []
-        if batch:
-            self._insert(batch)
+        """INSERT DATA in batches (each one a transaction on the engine)."""
+        UpdateLoader(self._insert, INSERT_BATCH).load(skolemised(quads))
 
     def _insert(self, quads: list[ox.Quad]) -> None:
         body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
         self.update(f"INSERT DATA {{ {body} }}")
 
-    def replace_everything(self, quads: list[ox.Quad]) -> None:
-        """Drop critmin's graphs on the engine and load `quads` (the bulk load of a build)."""
+    def replace_everything(self, quads: Iterable[ox.Quad]) -> int:
+        """Drop critmin's graphs on the engine and load `quads` with the operator's bulk
+        loader (see critmin.bulk_load); returns the number of quads loaded."""
+        loader = loader_from_environment(self._insert, self.endpoint.auth, self.endpoint.timeout)
         for graph in self.graph_names():
             self.update(f"DROP SILENT GRAPH <{graph}>")
-        self.extend(quads)
-        self.forget_cached()
+        try:
+            return loader.load(skolemised(quads))
+        finally:
+            self.forget_cached()
 
     @property
     def database(self):
@@ -224,6 +219,14 @@ class RemoteStore:
     def count(self, graph: str) -> int:
         rows = self._raw_select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         return int(next(iter(rows))["n"].value)
+
+
+def skolemised(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+    """Blank nodes as skolem IRIs (RDF 1.1 .well-known/genid): engines differ on blank
+    nodes in updates (Virtuoso refuses them in INSERT DATA and fails on RDF lists in
+    INSERT templates), and a skolem IRI keeps one node one node across batches."""
+    for quad in quads:
+        yield ox.Quad(skolem(quad.subject), quad.predicate, skolem(quad.object), quad.graph_name)
 
 
 def skolem(term):
