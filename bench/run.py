@@ -47,6 +47,7 @@ from report import publish
 from servers import descendants, start_server
 from validation_bench import contribution
 
+from critmin import queries
 from critmin.contributions import ContributionService, parse_contribution
 from critmin.store import EmbeddedStore, LiveStore
 from critmin.store_remote import RemoteStore
@@ -182,9 +183,12 @@ def main() -> None:
                 print(f"  {shape} done", flush=True)
             for clients in (1, 4, 16):
                 for system, url in urls.items():
-                    rps, _, p99, _ = asyncio.run(load(url, unique(SHAPES["lookup"]), clients, args.seconds))
+                    rps, p50, p99, errors = asyncio.run(load(url, unique(SHAPES["lookup"]), clients, args.seconds))
                     results[(scale, system, f"lookup {clients} clients req/s")] = rps
+                    results[(scale, system, f"lookup {clients} clients p50")] = p50
                     results[(scale, system, f"lookup {clients} clients p99")] = p99
+                    if errors:
+                        print(f"  {system}: {errors} failed requests at {clients} clients", flush=True)
             service = ContributionService(LiveStore(store), store)
             triples = parse_contribution(contribution(), "text/turtle", service.limits, f"{BENCH}genid/")
             samples = []
@@ -193,6 +197,8 @@ def main() -> None:
                 service.validate(triples)
                 samples.append((time.perf_counter() - started) * 1000)
             results[(scale, "critmin", "validate 1k triples")] = statistics.median(samples)
+            for name, milliseconds in competency_questions(store).items():
+                results[(scale, "critmin", f"{name} (embedded store) median")] = milliseconds
             for system, process in processes.items():
                 results[(scale, system, "peak memory MB")] = peak_rss_mb(process.pid)
         finally:
@@ -249,6 +255,22 @@ def main() -> None:
             lines.append(f"| {metric} | " + " | ".join(slopes) + " |")
     publish("\n".join(lines), "suite.md")
     plot(results, args.scales, systems)
+
+
+def competency_questions(store: Path, budget: float = 60) -> dict[str, float]:
+    """Median ms of each competency question on the embedded store, its answer written
+    as SPARQL JSON by pyoxigraph as the service does (at least 3 runs, at most 10)."""
+    database = EmbeddedStore.open(store)
+    timings = {}
+    for canned in queries.all_queries():
+        samples: list[float] = []
+        began = time.perf_counter()
+        while len(samples) < 10 and (len(samples) < 3 or time.perf_counter() - began < budget / 12):
+            started = time.perf_counter()
+            database.query(canned.text).serialize(format=ox.QueryResultsFormat.JSON)
+            samples.append((time.perf_counter() - started) * 1000)
+        timings[canned.name[:4]] = statistics.median(samples)
+    return timings
 
 
 @dataclass

@@ -188,7 +188,8 @@ def test_runaway_query_is_answered_503(deployment):
 
 
 def test_export_and_summary(deployment, tmp_path):
-    """`critmin export` and `critmin summary` read the same store the service runs on."""
+    """`critmin export` (store by --store) and `critmin summary` (store by $CRITMIN_STORE)
+    read the same store the service runs on."""
     location = deployment.location
     env = {**os.environ, "CRITMIN_HOME": str(PROJECT), **deployment.env}
     output = tmp_path / "union.nt"
@@ -196,8 +197,9 @@ def test_export_and_summary(deployment, tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     exported = len(list(ox.parse(path=str(output), format=ox.RdfFormat.N_TRIPLES)))
-    summary = subprocess.run([sys.executable, "-m", "critmin.cli", "summary", "--store", location],
-                             capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    from_environment = {**env, "CRITMIN_STORE": location}
+    summary = subprocess.run([sys.executable, "-m", "critmin.cli", "summary"],
+                             capture_output=True, text=True, env=from_environment, timeout=300)  # fmt: skip
     assert summary.returncode == 0 and "Tellurium" in summary.stdout
     assert f"{exported:>6} triples" in summary.stdout
 

@@ -38,7 +38,10 @@ LOADERS = ("update", "gsp", "virtuoso-isql")
 
 
 class LoadError(OSError):
-    """A bulk load failed; the message names the loader and what the engine said."""
+    """A bulk load failed; the message names the loader and what the engine said.
+    `partial`: the engine's old graphs were already dropped when it failed."""
+
+    partial = False
 
 
 class Loader(Protocol):

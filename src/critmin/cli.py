@@ -18,6 +18,7 @@ import httpx
 import pyoxigraph as ox
 
 from critmin import build, queries, results, settings
+from critmin.bulk_load import LoadError
 from critmin.contributions import ContributionService, public_view
 from critmin.query_text import RequestRejected
 from critmin.rdf_input import RdfInputError, parse_file
@@ -71,6 +72,9 @@ def cmd_build(args) -> int:
                 Path(args.store), force=args.force, extra=args.extra, reasoner=args.reasoner,
                 validate=not args.no_validate,
             )  # fmt: skip
+    except LoadError as error:
+        state = "critmin's graphs on the engine may be partly loaded" if error.partial else "nothing was changed"
+        raise CliError(f"build failed: {error}\n({state}; fix the cause and build again)") from None
     except (build.BuildError, RdfInputError, RemoteError, httpx.HTTPError) as error:
         raise CliError(f"build failed, the previous store is untouched:\n{error}") from None
     state = "built" if result.changed else "up to date"
@@ -211,7 +215,7 @@ def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--store",
-        default=str(settings.default_store_path()),
+        default=settings.default_store_location(),
         help="store folder, or the URL of a SPARQL 1.1 engine (default: $CRITMIN_STORE or var/store)",
     )
     commands = root.add_subparsers(dest="command", required=True)

@@ -20,9 +20,20 @@ def project_home() -> Path:
 
 def default_store_path() -> Path:
     configured = os.environ.get("CRITMIN_STORE")
-    if configured:
+    if configured and not is_url(configured):
         return Path(configured).resolve()
     return project_home() / "var" / "store"
+
+
+def default_store_location() -> str:
+    """What `--store` defaults to: $CRITMIN_STORE (a folder, or a SPARQL engine's URL
+    kept verbatim) or var/store."""
+    configured = os.environ.get("CRITMIN_STORE")
+    return configured if configured and is_url(configured) else str(default_store_path())
+
+
+def is_url(location: str | Path) -> bool:
+    return str(location).startswith(("http://", "https://"))
 
 
 def ontology_dir() -> Path:
@@ -44,6 +55,6 @@ def queries_dir() -> Path:
 def state_path_for(location: str | Path) -> Path:
     """Where files beside the graph live (tokens, dumps, change log, quarantine): the
     store folder itself, or for a remote engine $CRITMIN_STATE (default var/remote-state)."""
-    if str(location).startswith(("http://", "https://")):
+    if is_url(location):
         return Path(os.environ.get("CRITMIN_STATE", project_home() / "var" / "remote-state")).resolve()
     return Path(location)

@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
-from critmin import query_text
-from critmin.bulk_load import UpdateLoader, loader_from_environment
+from critmin import query_text, settings
+from critmin.bulk_load import LoadError, UpdateLoader, loader_from_environment
 from critmin.namespaces import DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
 from critmin.store import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist
 
@@ -204,6 +204,9 @@ class RemoteStore:
             self.update(f"DROP SILENT GRAPH <{graph}>")
         try:
             return loader.load(skolemised(quads))
+        except LoadError as error:
+            error.partial = True
+            raise
         finally:
             self.forget_cached()
 
@@ -287,5 +290,4 @@ class RemoteLiveStore:
         self.store.forget_cached()
 
 
-def is_remote(location: str | Path) -> bool:
-    return str(location).startswith(("http://", "https://"))
+is_remote = settings.is_url
