@@ -176,6 +176,35 @@ def _published_graphs(carried: list[ox.Quad]) -> set[str]:
     return {graph for record, graph in graph_of.items() if status.get(record) == "published"}
 
 
+def _version_with(version: str, carried: list[ox.Quad]) -> str:
+    """The dataset version: the inputs' digest, moved on by whatever is carried over."""
+    if not carried:
+        return version
+    digest = hashlib.sha256("\n".join(sorted(str(q) for q in carried)).encode()).hexdigest()
+    return hashlib.sha256(f"{version}|{digest}".encode()).hexdigest()[:16]
+
+
+def _gate_and_entail(graphs: list[InputGraph], carried: list[ox.Quad], *, validate: bool,
+                     reasoner: str) -> list[ox.Quad]:  # fmt: skip
+    """The SHACL gate over the data and published contributions (unless `validate` is
+    off), and with reasoner="owlrl" the entailments as quads (rules run later, in the store)."""
+    ontology = _as_rdflib(graphs[:1])
+    if not validate and reasoner != "owlrl":
+        return []
+    data = _as_rdflib(graphs[2:])
+    published = _published_graphs(carried)
+    for quad in carried:
+        if quad.graph_name.value in published:
+            data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
+    if validate:
+        report = validation.validate(data, ontology=ontology, shapes=_as_rdflib(graphs[1:2]))
+        if not report.conforms:
+            raise BuildError("the data does not conform to the shapes:\n" + report.to_text())
+    if reasoner != "owlrl":
+        return []
+    return from_rdflib_graph(reasoning.entailments(ontology, data), str(INFERRED_GRAPH))
+
+
 def build(
     store_path: Path,
     home: Path | None = None,
@@ -197,10 +226,7 @@ def build(
     home = home or settings.project_home()
     graphs = input_graphs(home) + _extra_graphs(extra or [])
     carried = _contributions_of_live_store(store_path)
-    version = dataset_version(home, graphs)
-    if carried:
-        digest = hashlib.sha256("\n".join(sorted(str(q) for q in carried)).encode()).hexdigest()
-        version = hashlib.sha256(f"{version}|{digest}".encode()).hexdigest()[:16]
+    version = _version_with(dataset_version(home, graphs), carried)
     store_path.mkdir(parents=True, exist_ok=True)
     if not force and _live_version(store_path) == version:
         live = EmbeddedStore.open(store_path)
@@ -209,19 +235,7 @@ def build(
     for graph in graphs:
         _read(graph)
     quads = [q for g in graphs for q in g.quads] + carried
-    ontology = _as_rdflib(graphs[:1])
-    if validate or reasoner == "owlrl":
-        data = _as_rdflib(graphs[2:])
-        published = _published_graphs(carried)
-        for quad in carried:
-            if quad.graph_name.value in published:
-                data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
-    if validate:
-        report = validation.validate(data, ontology=ontology, shapes=_as_rdflib(graphs[1:2]))
-        if not report.conforms:
-            raise BuildError("the data does not conform to the shapes:\n" + report.to_text())
-    if reasoner == "owlrl":
-        quads += from_rdflib_graph(reasoning.entailments(ontology, data), str(INFERRED_GRAPH))
+    quads += _gate_and_entail(graphs, carried, validate=validate, reasoner=reasoner)
 
     unique = f"{version}-{os.getpid()}-{time.time_ns()}"
     database = store_path / f"db-{unique}"
@@ -245,40 +259,46 @@ def build(
     return BuildResult(store_path, version, True, {s.name: s.triples for s in live.graph_summaries()})
 
 
-def build_remote(url: str, state_path: Path, home: Path | None = None, *, force: bool = False) -> BuildResult:
-    """Build into a remote SPARQL engine: the same graphs, inferences (owlrl) and
-    metadata, loaded in bulk after dropping critmin's previous graphs there.
-    Contributions already on the engine are carried over."""
+def build_remote(
+    url: str,
+    state_path: Path,
+    home: Path | None = None,
+    *,
+    force: bool = False,
+    extra: list[Path] | None = None,
+    reasoner: str = "owlrl",
+    validate: bool = True,
+) -> BuildResult:
+    """Build into a remote SPARQL engine: the same graphs, inferences and metadata as
+    `build`, loaded with the operator's bulk loader (critmin.bulk_load) after dropping
+    critmin's previous graphs there. Contributions and Graph Store graphs already on
+    the engine are carried over. With reasoner="rules" the entailments are computed
+    by SPARQL Update inside the engine, as for large embedded builds."""
     from critmin.store_remote import RemoteStore
 
+    if reasoner not in ("owlrl", "rules"):
+        raise BuildError(f"unknown reasoner {reasoner!r}: use owlrl or rules")
     home = home or settings.project_home()
     remote = RemoteStore(url)
-    graphs = input_graphs(home)
+    graphs = input_graphs(home) + _extra_graphs(extra or [])
     names = remote.graph_names()
     contributed = f"{GRAPH}contribution"
     kept = [g for g in names if g.startswith(contributed) or not g.startswith(str(GRAPH))]  # contributions, GSP
     carried = [q for g in kept for q in remote.graph_quads(g)]
-    version = dataset_version(home, graphs)
-    if carried:
-        digest = hashlib.sha256("\n".join(sorted(str(q) for q in carried)).encode()).hexdigest()
-        version = hashlib.sha256(f"{version}|{digest}".encode()).hexdigest()[:16]
+    version = _version_with(dataset_version(home, graphs), carried)
     if not force and remote.dataset_version() == version:
         return BuildResult(state_path, version, False, {s.name: s.triples for s in remote.graph_summaries()})
     for graph in graphs:
         _read(graph)
-    ontology, data = _as_rdflib(graphs[:1]), _as_rdflib(graphs[2:])
-    published = _published_graphs(carried)
-    for quad in carried:
-        if quad.graph_name.value in published:
-            data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
-    report = validation.validate(data, ontology=ontology, shapes=_as_rdflib(graphs[1:2]))
-    if not report.conforms:
-        raise BuildError("the data does not conform to the shapes:\n" + report.to_text())
-    inferred = reasoning.entailments(ontology, data)
-    quads = [q for g in graphs for q in g.quads] + carried + from_rdflib_graph(inferred, str(INFERRED_GRAPH))
-    metadata = _metadata(home, version, graphs, len(inferred), _written_graphs(carried))
-    quads += from_rdflib_graph(metadata, str(META_GRAPH))
+    quads = [q for g in graphs for q in g.quads] + carried
+    quads += _gate_and_entail(graphs, carried, validate=validate, reasoner=reasoner)
     remote.replace_everything(quads)
+    if reasoner == "rules":
+        hidden = tuple(sorted({q.graph_name.value for q in carried} - _published_graphs(carried)))
+        reasoning.materialise_with_rules(remote, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, hidden)
+    inferred = remote.count(str(INFERRED_GRAPH))
+    metadata = _metadata(home, version, graphs, inferred, _written_graphs(carried))
+    remote.extend(from_rdflib_graph(metadata, str(META_GRAPH)))
     state_path.mkdir(parents=True, exist_ok=True)
     changes.record_rebuild(state_path, remote, str(DATASET_IRI))
     return BuildResult(state_path, version, True, {s.name: s.triples for s in remote.graph_summaries()})

@@ -66,7 +66,10 @@ def write_output(data: bytes, output: Path | None) -> None:
 def cmd_build(args) -> int:
     try:
         if is_remote(args.store):
-            result = build.build_remote(args.store, settings.state_path_for(args.store), force=args.force)
+            result = build.build_remote(
+                args.store, settings.state_path_for(args.store), force=args.force, extra=args.extra,
+                reasoner=args.reasoner, validate=not args.no_validate,
+            )  # fmt: skip
         else:
             result = build.build(
                 Path(args.store), force=args.force, extra=args.extra, reasoner=args.reasoner,
