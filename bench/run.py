@@ -72,7 +72,7 @@ ACCEPT = {"Accept": "application/sparql-results+json, application/n-triples;q=0.
 
 
 def latency(url: str, query: str, repeat: int, graphs: list[str] | None = None,
-            budget: float = 60) -> tuple[float, float]:  # fmt: skip
+            budget: float = 60, label: str = "run") -> tuple[float, float]:  # fmt: skip
     """Median and p99 ms; `graphs` are sent as protocol dataset parameters (for raw
     engines). A slow system gets fewer runs (at least 3) once `budget` seconds are spent."""
     samples: list[float] = []
@@ -83,7 +83,7 @@ def latency(url: str, query: str, repeat: int, graphs: list[str] | None = None,
             if len(samples) >= 3 and time.perf_counter() - began > budget:
                 break
             started = time.perf_counter()
-            form = [("query", f"{query}\n# run {i}"), *dataset]
+            form = [("query", f"{query}\n# {label} {i}"), *dataset]  # unique: no result cache
             headers = {**ACCEPT, "Content-Type": "application/x-www-form-urlencoded"}
             response = client.post(url, content=urlencode(form).encode(), headers=headers)
             response.raise_for_status()
@@ -169,7 +169,7 @@ def main() -> None:
         try:
             for system, url in urls.items():  # warm up: worker processes, caches of the graph list
                 raw = system in ("oxigraph serve", "virtuoso")
-                latency(url, SHAPES["lookup"], 16, graphs if raw else None)
+                latency(url, SHAPES["lookup"], 16, graphs if raw else None, label="warm-up")
             for shape, query in SHAPES.items():
                 for system, url in urls.items():
                     raw = system in ("oxigraph serve", "virtuoso")  # their defaults differ: name the dataset
