@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import os
 import platform
@@ -68,6 +69,8 @@ SHAPES = {
         FILTER regex(?label, "^Mineral 0[0-4]") }}""",  # noqa: E501
     "describe": f"DESCRIBE <{BENCH}country/AB>",
 }
+SYSTEMS = ["critmin", "critmin on virtuoso", "oxigraph serve", "virtuoso", "rdflib-endpoint"]
+RESULTS_JSON = Path(__file__).parent / "results" / "suite.json"
 ACCEPT = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
 
 
@@ -112,7 +115,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--rdflib-max", type=int, default=1_000_000, help="largest scale rdflib-endpoint is run at")
     parser.add_argument("--virtuoso-buffers", type=int, default=680_000, help="8 KB pages (the ini's 8 GB setting)")
+    parser.add_argument("--replot", action="store_true", help="redraw the plot from results/suite.json only")
     args = parser.parse_args()
+    if args.replot:
+        saved = json.loads(RESULTS_JSON.read_text())
+        plot({(scale, system, metric): value for scale, system, metric, value in saved["results"]}, saved["scales"],
+             SYSTEMS)  # fmt: skip
+        return
     ensure_peers()
     results: dict[tuple[int, str, str], float] = {}
     loads: dict[tuple[int, str], tuple[float, int]] = {}
@@ -210,7 +219,9 @@ def main() -> None:
                 rdflib_endpoint.process.kill()
         shutil.rmtree(work, ignore_errors=True)
 
-    systems = ["critmin", "critmin on virtuoso", "oxigraph serve", "virtuoso", "rdflib-endpoint"]
+    systems = SYSTEMS
+    RESULTS_JSON.write_text(json.dumps({"scales": args.scales, "loads": [[*k, *v] for k, v in loads.items()],
+                                        "results": [[*k, v] for k, v in results.items()]}, indent=0))  # fmt: skip
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"{args.repeat} runs per latency, {args.seconds:g} s per throughput cell.",
@@ -310,8 +321,9 @@ def plot(results, scales, systems) -> None:
         axis.set_title(shape)
         axis.set_xlabel("generated triples")
     axes[0].set_ylabel("median latency, ms")
-    axes[-1].legend(fontsize="small")
-    figure.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()  # the lookup panel has every system
+    figure.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize="small")
+    figure.tight_layout(rect=(0, 0.08, 1, 1))
     figure.savefig(Path(__file__).parent / "results" / "latency.png", dpi=110)
 
 
