@@ -160,6 +160,11 @@ def _contributions_of_live_store(store_path: Path) -> list[ox.Quad]:
     return [q for name in names for q in live.graph_quads(name)]
 
 
+def _unpublished_graphs(carried: list[ox.Quad]) -> tuple[str, ...]:
+    """Carried graphs the rule reasoner must not read: staged or withdrawn contributions, records."""
+    return tuple(sorted({q.graph_name.value for q in carried} - _published_graphs(carried)))
+
+
 def _written_graphs(carried: list[ox.Quad]) -> set[str]:
     """The carried graphs written through the Graph Store Protocol (not under our graph namespace)."""
     return {q.graph_name.value for q in carried if not q.graph_name.value.startswith(str(GRAPH))}
@@ -243,9 +248,9 @@ def build(
     with open_new_database(staging) as db:
         db.bulk_extend(quads)
         if reasoner == "rules":
-            carried_graphs = {q.graph_name.value for q in carried}
-            hidden = tuple(sorted(carried_graphs - _published_graphs(carried)))
-            reasoning.materialise_with_rules(db, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, hidden)
+            reasoning.materialise_with_rules(
+                db, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, _unpublished_graphs(carried)
+            )
         inferred = sum(1 for _ in db.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH))))
         written = _written_graphs(carried)
         db.bulk_extend(from_rdflib_graph(_metadata(home, version, graphs, inferred, written), str(META_GRAPH)))
@@ -294,8 +299,9 @@ def build_remote(
     quads += _gate_and_entail(graphs, carried, validate=validate, reasoner=reasoner)
     remote.replace_everything(quads)
     if reasoner == "rules":
-        hidden = tuple(sorted({q.graph_name.value for q in carried} - _published_graphs(carried)))
-        reasoning.materialise_with_rules(remote, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, hidden)
+        reasoning.materialise_with_rules(
+            remote, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, _unpublished_graphs(carried)
+        )
     inferred = remote.count(str(INFERRED_GRAPH))
     metadata = _metadata(home, version, graphs, inferred, _written_graphs(carried))
     remote.extend(from_rdflib_graph(metadata, str(META_GRAPH)))
