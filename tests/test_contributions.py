@@ -362,3 +362,34 @@ def test_listing_filters_are_checked_not_spliced_into_sparql(service):
     assert httpx.get(base, params={"contributor": 'x" || true || "'}).json() == []
     assert httpx.get(f"{base}/..%2F..%2Ftokens.json").status_code == 404
     assert httpx.get(f"{base}/not-an-id").status_code == 404
+
+
+@pytest.mark.parametrize("reasoner", ["owlrl", "rules"])
+def test_graph_store_graphs_are_public_data_before_and_after_a_rebuild(store_path, tmp_path, reasoner):
+    """A graph written through the Graph Store Protocol is public: its entailments are
+    computed at once, and a rebuild (either reasoner) carries the graph and keeps them."""
+    from servers import PROJECT
+
+    from critmin import build
+    from critmin.contributions import ContributionService
+    from critmin.graph_store import GraphStore
+    from critmin.store import LiveStore
+
+    folder = copy_store(store_path, tmp_path / "store")
+    live = LiveStore(folder, writable=True)
+    body = (
+        PREFIXES
+        + f"""<{ID}supply/test-gsp> a cm:SupplyRelation ; rdfs:label "US supplies lithium"@en ;
+        cm:supplier <{ID}country/US> ; cm:recipient <{ID}country/CA> ; cm:commodity <{ID}mineral/lithium> ;
+        cm:supplierRank 2 ; dct:source <{ID}source/nrcan-2020-01-09> ."""
+    )
+    inferred = f"ASK {{ <{ID}country/US> <{CM}supplies> <{ID}mineral/lithium> }}"
+    assert not live.get().query(inferred)
+    GraphStore(ContributionService(live, folder)).write("http://example.org/gsp/us", body.encode(), "text/turtle",
+                                                        replace=True, who="carol")  # fmt: skip
+    assert live.get().query(inferred)
+    live._store = None  # release the writable database, as a stopped server would
+    build.build(folder, PROJECT, force=True, reasoner=reasoner)
+    view = LiveStore(folder).get()
+    assert view.query(f"ASK {{ GRAPH <http://example.org/gsp/us> {{ <{ID}supply/test-gsp> ?p ?o }} }}")
+    assert view.query(inferred)

@@ -161,8 +161,10 @@ def _contributions_of_live_store(store_path: Path) -> list[ox.Quad]:
 
 
 def _unpublished_graphs(carried: list[ox.Quad]) -> tuple[str, ...]:
-    """Carried graphs the rule reasoner must not read: staged or withdrawn contributions, records."""
-    return tuple(sorted({q.graph_name.value for q in carried} - _published_graphs(carried)))
+    """Carried graphs the rule reasoner must not read: staged or withdrawn contributions,
+    and their records. (Graph Store graphs are public: they are read.)"""
+    contributed = {q.graph_name.value for q in carried if q.graph_name.value.startswith(f"{GRAPH}contribution")}
+    return tuple(sorted(contributed - _published_graphs(carried)))
 
 
 def _written_graphs(carried: list[ox.Quad]) -> set[str]:
@@ -191,15 +193,16 @@ def _version_with(version: str, carried: list[ox.Quad]) -> str:
 
 def _gate_and_entail(graphs: list[InputGraph], carried: list[ox.Quad], *, validate: bool,
                      reasoner: str) -> list[ox.Quad]:  # fmt: skip
-    """The SHACL gate over the data and published contributions (unless `validate` is
-    off), and with reasoner="owlrl" the entailments as quads (rules run later, in the store)."""
+    """The SHACL gate over the public data (files, published contributions, Graph Store
+    graphs) unless `validate` is off, and with reasoner="owlrl" the entailments as quads
+    (rules run later, in the store)."""
     ontology = _as_rdflib(graphs[:1])
     if not validate and reasoner != "owlrl":
         return []
     data = _as_rdflib(graphs[2:])
-    published = _published_graphs(carried)
+    public = _published_graphs(carried) | _written_graphs(carried)
     for quad in carried:
-        if quad.graph_name.value in published:
+        if quad.graph_name.value in public:
             data.add((to_rdflib_term(quad.subject), to_rdflib_term(quad.predicate), to_rdflib_term(quad.object)))
     if validate:
         report = validation.validate(data, ontology=ontology, shapes=_as_rdflib(graphs[1:2]))

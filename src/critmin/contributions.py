@@ -332,8 +332,9 @@ class ContributionService:
         store.update(";\n".join(operations))
         self.live.changed()
 
-    def _refresh_inferences(self, store: EmbeddedStore) -> None:
-        """Recompute the inferred graph so that it covers exactly the public data.
+    def refresh_inferences(self, store: EmbeddedStore) -> None:
+        """Recompute the inferred graph so that it covers exactly the public data
+        (after a publish, a withdrawal or a Graph Store write).
 
         Not part of the publish/withdraw transaction: a crash in between leaves the
         data right and the inferences stale until the next publish, withdrawal or build."""
@@ -381,7 +382,7 @@ class ContributionService:
                 operations += self.version_operations(store, f"submit {identifier}")
             self.commit(store, operations)
             if status == "published":
-                self._refresh_inferences(store)
+                self.refresh_inferences(store)
         if status != "rejected":
             changes.ChangeLog(self.store_path).append(self._activities("Create", triples, record))
         return record, report, None
@@ -424,7 +425,7 @@ class ContributionService:
             store = self.live.get()
             self.commit(store, self._set_status(store, record, "published", CM.publishedBy, curator)
                          + self.version_operations(store, f"publish {identifier}"))  # fmt: skip
-            self._refresh_inferences(store)
+            self.refresh_inferences(store)
         published = self.get(identifier)
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in self.live.get().graph_quads(record.graph)]
         changes.ChangeLog(self.store_path).append(self._activities("Update", triples, published))
@@ -445,7 +446,7 @@ class ContributionService:
             operations += self.version_operations(store, f"withdraw {identifier}")
             self.commit(store, operations)
             if record.status == "published":
-                self._refresh_inferences(store)
+                self.refresh_inferences(store)
         withdrawn = self.get(identifier)
         changes.ChangeLog(self.store_path).append(self._activities("Delete", triples, withdrawn))
         return withdrawn

@@ -94,6 +94,7 @@ class GraphStore:
                 operations.append(listing("INSERT", graph))
             operations += self.contributions.version_operations(store, f"graph store {who} {graph}")
             self.contributions.commit(store, operations)
+            self.contributions.refresh_inferences(store)  # the graph is public: its entailments are too
         changes.ChangeLog(self.contributions.store_path).append(
             [changes.activity("Update" if existed else "Create", graph, "Graph", summary=f"graph store write by {who}")]
         )
@@ -111,6 +112,7 @@ class GraphStore:
                 *self.contributions.version_operations(store, f"drop {graph}"),
             ]
             self.contributions.commit(store, operations)
+            self.contributions.refresh_inferences(store)
         changes.ChangeLog(self.contributions.store_path).append(
             [changes.activity("Delete", graph, "Graph", summary=f"graph store delete by {who}")]
         )
