@@ -16,6 +16,7 @@ from servers import PROJECT
 
 from critmin import build
 from critmin.bulk_load import LoadError, loader_from_environment
+from critmin.store import EmbeddedStore
 from critmin.store_remote import Endpoint, RemoteStore
 
 sys.path.insert(0, str(PROJECT / "bench"))
@@ -139,3 +140,30 @@ def test_remote_build_with_extra_data_and_rules_matches_the_embedded_build(gener
         if not graph.endswith("/meta"):
             assert loaded.get(graph) == triples, graph
     assert loaded["https://w3id.org/critmin/graph/inferred"] > 1000
+
+
+def test_large_extra_data_is_streamed_into_the_store_with_the_same_result(generated, tmp_path):
+    """With --no-validate --reasoner rules an extra N-Quads file goes straight into the
+    store through pyoxigraph's bulk loader; the store equals the one a read build makes."""
+    streamed = build.build(tmp_path / "streamed", PROJECT, extra=[generated], reasoner="rules", validate=False)
+    read = build.build(tmp_path / "read", PROJECT, extra=[generated], reasoner="rules", validate=True)
+    assert streamed.graphs == read.graphs
+    bench_graph = "https://w3id.org/critmin/graph/bench"
+
+    def bench_quads(folder):
+        return set(map(str, EmbeddedStore.open(folder).graph_quads(bench_graph)))
+
+    assert bench_quads(tmp_path / "streamed") == bench_quads(tmp_path / "read")
+    meta = EmbeddedStore.open(tmp_path / "streamed").query(
+        f"SELECT ?n WHERE {{ GRAPH <https://w3id.org/critmin/graph/meta> {{ <{bench_graph}> "
+        "<https://w3id.org/critmin/ontology#tripleCount> ?n } }"
+    )
+    assert [int(row["n"].value) for row in meta] == [streamed.graphs[bench_graph]]
+
+
+def test_streamed_extra_data_errors_name_file_line_and_column(tmp_path):
+    broken = tmp_path / "broken.nq"
+    broken.write_text('<http://e/s> <http://e/p> "1" .\n<http://e/s> <http://e/p> "2"\n')
+    with pytest.raises(build.BuildError, match=r"broken\.nq: .*line 3 column 1"):
+        build.build(tmp_path / "store", PROJECT, extra=[broken], reasoner="rules", validate=False)
+    assert not (tmp_path / "store" / "current").exists()
