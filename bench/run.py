@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -284,19 +283,13 @@ def competency_questions(store: Path, budget: float = 60) -> dict[str, float]:
     return timings
 
 
-@dataclass
-class Peer:
-    url: str
-    process: subprocess.Popen
-
-
-def start_rdflib_endpoint(dump: Path) -> Peer:
+def start_rdflib_endpoint(dump: Path) -> System:
     """rdflib-endpoint serving the dump (its default graph is the union); ready when it answers."""
     port = free_port()
     command = [str(BIN / "rdflib-endpoint"), "serve", str(dump), "--port", str(port), "--host", "127.0.0.1"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peer = Peer(f"http://127.0.0.1:{port}/", process)
-    wait_ready(System("rdflib-endpoint", peer.url, process), timeout=3600)
+    peer = System("rdflib-endpoint", f"http://127.0.0.1:{port}/", process)
+    wait_ready(peer, timeout=3600)
     return peer
 
 

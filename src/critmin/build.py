@@ -23,6 +23,7 @@ import rdflib
 from critmin import __version__, changes, reasoning, settings, validation
 from critmin.namespaces import (
     CM,
+    CONTRIBUTED_PREFIX,
     DATASET_IRI,
     GRAPH,
     INFERRED_GRAPH,
@@ -191,15 +192,24 @@ def _contributions_of_live_store(store_path: Path) -> list[ox.Quad]:
     if not (store_path / CURRENT_LINK).exists():
         return []
     live = EmbeddedStore.open(store_path)
-    contributed = f"{GRAPH}contribution"  # .../graph/contribution/{id} and .../graph/contributions
-    names = [g for g in live.named_graphs() if g.startswith(contributed) or not g.startswith(str(GRAPH))]
-    return [q for name in names for q in live.graph_quads(name)]
+    return [q for name in live.named_graphs() if _is_carried(name) for q in live.graph_quads(name)]
+
+
+def _is_carried(graph: str) -> bool:
+    """Whether a graph was written to the store rather than built: contributions and
+    their records, or a Graph Store graph (outside our graph namespace)."""
+    return graph.startswith(CONTRIBUTED_PREFIX) or not graph.startswith(str(GRAPH))
+
+
+def _check_reasoner(reasoner: str) -> None:
+    if reasoner not in ("owlrl", "rules"):
+        raise BuildError(f"unknown reasoner {reasoner!r}: use owlrl or rules")
 
 
 def _unpublished_graphs(carried: list[ox.Quad]) -> tuple[str, ...]:
     """Carried graphs the rule reasoner must not read: staged or withdrawn contributions,
     and their records. (Graph Store graphs are public: they are read.)"""
-    contributed = {q.graph_name.value for q in carried if q.graph_name.value.startswith(f"{GRAPH}contribution")}
+    contributed = {q.graph_name.value for q in carried if q.graph_name.value.startswith(CONTRIBUTED_PREFIX)}
     return tuple(sorted(contributed - _published_graphs(carried)))
 
 
@@ -265,8 +275,7 @@ def build(
     graphs too large for owlrl). `validate=False` skips the SHACL gate for large
     generated data; the shipped data is always validated by the test suite.
     """
-    if reasoner not in ("owlrl", "rules"):
-        raise BuildError(f"unknown reasoner {reasoner!r}: use owlrl or rules")
+    _check_reasoner(reasoner)
     home = home or settings.project_home()
     graphs = input_graphs(home) + _extra_graphs(extra or [])
     carried = _contributions_of_live_store(store_path)
@@ -326,15 +335,11 @@ def build_remote(
     by SPARQL Update inside the engine, as for large embedded builds."""
     from critmin.store_remote import RemoteStore
 
-    if reasoner not in ("owlrl", "rules"):
-        raise BuildError(f"unknown reasoner {reasoner!r}: use owlrl or rules")
+    _check_reasoner(reasoner)
     home = home or settings.project_home()
     remote = RemoteStore(url)
     graphs = input_graphs(home) + _extra_graphs(extra or [])
-    names = remote.graph_names()
-    contributed = f"{GRAPH}contribution"
-    kept = [g for g in names if g.startswith(contributed) or not g.startswith(str(GRAPH))]  # contributions, GSP
-    carried = [q for g in kept for q in remote.graph_quads(g)]
+    carried = [q for g in remote.graph_names() if _is_carried(g) for q in remote.graph_quads(g)]
     version = _version_with(dataset_version(home, graphs), carried)
     if not force and remote.dataset_version() == version:
         return BuildResult(state_path, version, False, {s.name: s.triples for s in remote.graph_summaries()})

@@ -165,6 +165,11 @@ class VirtuosoIsqlLoader:
         return count
 
 
+def update_batch() -> int:
+    """Quads per INSERT DATA (CRITMIN_REMOTE_BATCH): Virtuoso caps the SQL one update may generate."""
+    return int(os.environ.get("CRITMIN_REMOTE_BATCH", "250"))
+
+
 def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -174,7 +179,7 @@ def loader_from_environment(insert: Callable[[list[ox.Quad]], None], auth: httpx
     """The loader CRITMIN_REMOTE_LOADER names (default `update`)."""
     kind = os.environ.get("CRITMIN_REMOTE_LOADER", "update")
     if kind == "update":
-        return UpdateLoader(insert, int(os.environ.get("CRITMIN_REMOTE_BATCH", "250")))
+        return UpdateLoader(insert, update_batch())
     if kind == "gsp":
         url = os.environ.get("CRITMIN_REMOTE_GSP_URL")
         if not url:

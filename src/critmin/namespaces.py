@@ -18,6 +18,7 @@ ONTOLOGY_GRAPH = GRAPH["ontology"]
 SHAPES_GRAPH = GRAPH["shapes"]
 INFERRED_GRAPH = GRAPH["inferred"]
 META_GRAPH = GRAPH["meta"]
+CONTRIBUTED_PREFIX = f"{GRAPH}contribution"  # .../graph/contribution/{id} and the records, .../graph/contributions
 SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#namedGraph"  # lists the dataset's graphs
 
 PREFIXES = {

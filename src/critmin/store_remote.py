@@ -25,12 +25,10 @@ import httpx
 import pyoxigraph as ox
 
 from critmin import query_text, settings
-from critmin.bulk_load import LoadError, UpdateLoader, loader_from_environment
-from critmin.namespaces import DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
+from critmin.bulk_load import LoadError, UpdateLoader, loader_from_environment, update_batch
+from critmin.namespaces import CONTRIBUTED_PREFIX, DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
 from critmin.store import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist
 
-RECORDS_PREFIX = "https://w3id.org/critmin/graph/contribution"
-INSERT_BATCH = int(os.environ.get("CRITMIN_REMOTE_BATCH", "250"))  # Virtuoso caps the SQL one update makes
 FORM = "application/x-www-form-urlencoded"
 SKOLEM_BASE = "https://w3id.org/critmin/.well-known/genid/"
 
@@ -136,7 +134,7 @@ class RemoteStore:
             return self._graph_names
         listed = self._raw_select(
             f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <{SD_NAMED_GRAPH}> ?g }} }}"
-            f' UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{RECORDS_PREFIX}") }} }}'
+            f' UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{CONTRIBUTED_PREFIX}") }} }}'
         )
         self._graph_names = sorted({str(META_GRAPH), *(row["g"].value for row in listed)})
         return self._graph_names
@@ -190,7 +188,7 @@ class RemoteStore:
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         """INSERT DATA in batches (each one a transaction on the engine)."""
-        UpdateLoader(self._insert, INSERT_BATCH).load(skolemised(quads))
+        UpdateLoader(self._insert, update_batch()).load(skolemised(quads))
 
     def _insert(self, quads: list[ox.Quad]) -> None:
         body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
