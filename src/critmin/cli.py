@@ -193,8 +193,19 @@ def cmd_serve(args) -> int:
         app = create_app(config)
     except (StoreMissingError, StoreBusyError) as error:
         raise CliError(str(error)) from None
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
+    uvicorn.run(app, **uvicorn_options(args.host, args.port, args.log_level))
     return EXIT_OK
+
+
+def uvicorn_options(host: str, port: int, log_level: str) -> dict:
+    """How the service runs under uvicorn.
+
+    `http="h11"`: uvicorn's default httptools parser drops the body of any request that
+    carries `Upgrade:` (Java's HTTP client, and so Apache Jena, sends `Upgrade: h2c` by
+    default): a Graph Store PUT then reached the handler empty and emptied the graph.
+    h11 ignores an upgrade it does not perform and delivers the body intact.
+    """
+    return {"host": host, "port": port, "log_level": log_level, "proxy_headers": False, "http": "h11"}
 
 
 def cmd_token(args) -> int:

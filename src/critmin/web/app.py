@@ -34,7 +34,7 @@ from critmin.sparql_service import EXPOSED_HEADERS, Reply, SparqlService, error_
 from critmin.store import LiveStore, StoreMissingError
 from critmin.store_remote import RemoteLiveStore
 from critmin.tokens import TokenRegistry
-from critmin.web.bodies import BodyTooLarge, read_body
+from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.contribution_routes import create_router as contribution_router
 from critmin.web.graph_store_routes import create_router as graph_store_router
 from critmin.web.linked_data_routes import create_router
@@ -147,6 +147,8 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
             )
         except BodyTooLarge:
             return to_response(error_reply(413, f"the request body is larger than {config.max_query_bytes} bytes"))
+        except BodyIncomplete as incomplete:
+            return to_response(error_reply(400, str(incomplete)))
         except RequestRejected as rejected:
             return to_response(error_reply(rejected.status, str(rejected)))
         reply = await sparql.handle(

@@ -15,7 +15,7 @@ from critmin import negotiation
 from critmin.contributions import ContributionError, ContributionService, Record
 from critmin.html_views import page
 from critmin.tokens import Principal, TokenRegistry
-from critmin.web.bodies import BodyTooLarge, read_body
+from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 
 
 def problem(status: int, message: str, **headers: str) -> JSONResponse:
@@ -58,6 +58,8 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
                 return problem(status, message, **headers)
             except BodyTooLarge:
                 return problem(413, f"the body is larger than {max_bytes} bytes")
+            except BodyIncomplete as incomplete:
+                return problem(400, str(incomplete))
             except ContributionError as error:
                 return problem(error.status, str(error))
 

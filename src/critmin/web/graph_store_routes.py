@@ -16,7 +16,7 @@ from critmin.contributions import ContributionError
 from critmin.graph_store import GateRejected, GraphStore
 from critmin.result_writers import GRAPH_FORMATS, GRAPH_MEDIA_TYPES
 from critmin.tokens import TokenRegistry
-from critmin.web.bodies import BodyTooLarge, read_body
+from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 
 OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 
@@ -61,6 +61,8 @@ def create_router(graphs: GraphStore, tokens: TokenRegistry, base: str, max_byte
             return JSONResponse({"error": message}, status, headers=headers)
         except BodyTooLarge:
             return JSONResponse({"error": f"the body is larger than {max_bytes} bytes"}, 413)
+        except BodyIncomplete as incomplete:
+            return JSONResponse({"error": str(incomplete)}, 400)
         except ContributionError as error:
             return JSONResponse({"error": str(error)}, error.status)
         except GateRejected as rejected:

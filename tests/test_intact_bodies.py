@@ -1,0 +1,86 @@
+"""Request bodies arrive intact through a real socket, whatever headers a client adds.
+
+Java's HTTP client (and so Apache Jena) sends `Connection: Upgrade, HTTP2-Settings`
+and `Upgrade: h2c` on every request. Under uvicorn's httptools parser the body of
+such a request was lost: a Graph Store PUT emptied the graph. These tests speak raw
+HTTP/1.1 so that nothing between them and the server rewrites the headers.
+"""
+
+from __future__ import annotations
+
+import http.client
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from servers import copy_store, start_server
+
+from critmin.tokens import TokenRegistry
+
+JAVA_HEADERS = {  # what java.net.http.HttpClient sends by default
+    "Connection": "Upgrade, HTTP2-Settings",
+    "HTTP2-Settings": "AAEAAEAAAAIAAAABAAMAAABkAAQBAAAAAAUAAEAA",
+    "Upgrade": "h2c",
+}
+GRAPH = "/store?graph=http://example.org/graph/h2c"
+
+
+@pytest.fixture(scope="module")
+def body_server(store_path, tmp_path_factory):
+    folder = copy_store(store_path, tmp_path_factory.mktemp("bodies") / "store")
+    token = TokenRegistry(folder).create("curator", "curator")
+    running = start_server(folder, tmp_path_factory.mktemp("bodies-logs"))
+    running.token = token
+    yield running
+    running.stop()
+
+
+def raw_request(url: str, method: str, path: str, headers: dict[str, str], body) -> tuple[int, bytes]:
+    """One request over a fresh socket with exactly these headers (http.client adds Host and,
+    for bytes, Content-Length; it rewrites nothing); the status and body."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        chunked = not isinstance(body, bytes)
+        connection.request(method, path, body=body, headers=headers, encode_chunked=chunked)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def turtle(count: int) -> bytes:
+    """A Turtle body of `count` triples, with padding comments so that it passes 2 KB."""
+    lines = [f"<http://example.org/s{i}> <http://www.w3.org/2000/01/rdf-schema#comment> \"c{i}\" ." for i in range(count)]
+    return ("# " + "x" * 3000 + "\n" + "\n".join(lines) + "\n").encode()
+
+
+def graph_size(url: str) -> int:
+    response = httpx.get(url + GRAPH, headers={"Accept": "application/n-triples"}, timeout=30)
+    assert response.status_code == 200, response.text
+    return len([line for line in response.text.splitlines() if line.strip()])
+
+
+def test_post_query_with_upgrade_h2c_keeps_its_body(body_server):
+    body = ("# " + "p" * 3000 + "\n" + "ASK { ?s ?p ?o }").encode()
+    headers = {**JAVA_HEADERS, "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
+    status, answer = raw_request(body_server.url, "POST", "/sparql", headers, body)
+    assert status == 200, answer
+    assert b'"boolean":true' in answer.replace(b" ", b"")
+
+
+def test_put_with_upgrade_h2c_writes_the_body_not_nothing(body_server):
+    writer = {"Authorization": f"Bearer {body_server.token}", "Content-Type": "text/turtle"}
+    assert raw_request(body_server.url, "PUT", GRAPH, writer, turtle(3))[0] in (201, 204)
+    assert graph_size(body_server.url) == 3
+    status, answer = raw_request(body_server.url, "PUT", GRAPH, {**JAVA_HEADERS, **writer}, turtle(5))
+    assert status in (201, 204), answer
+    assert graph_size(body_server.url) == 5
+
+
+def test_empty_chunked_put_changes_nothing(body_server):
+    writer = {"Authorization": f"Bearer {body_server.token}", "Content-Type": "text/turtle"}
+    assert raw_request(body_server.url, "PUT", GRAPH, writer, turtle(2))[0] in (201, 204)
+    status, answer = raw_request(body_server.url, "PUT", GRAPH, writer, iter([]))
+    assert status == 400 and b"empty" in answer, answer
+    assert graph_size(body_server.url) == 2
