@@ -51,7 +51,8 @@ def raw_request(url: str, method: str, path: str, headers: dict[str, str], body)
 
 def turtle(count: int) -> bytes:
     """A Turtle body of `count` triples, with padding comments so that it passes 2 KB."""
-    lines = [f"<http://example.org/s{i}> <http://www.w3.org/2000/01/rdf-schema#comment> \"c{i}\" ." for i in range(count)]
+    comment = "<http://www.w3.org/2000/01/rdf-schema#comment>"
+    lines = [f'<http://example.org/s{i}> {comment} "c{i}" .' for i in range(count)]
     return ("# " + "x" * 3000 + "\n" + "\n".join(lines) + "\n").encode()
 
 
