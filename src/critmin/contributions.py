@@ -37,8 +37,11 @@ from critmin.namespaces import (
     ONTOLOGY_GRAPH,
     SHAPES_GRAPH,
 )
-from critmin.rdf_input import RdfInputError, parse_quads, to_rdflib_graph
+from critmin.parse_guard import TooManyQuads
+from critmin.rdf_input import RdfInputError, to_rdflib_graph
+from critmin.sparql_terms import is_iri
 from critmin.store import EmbeddedStore, LiveStore
+from critmin.untrusted import ParserBusy, parse_untrusted
 
 RECORDS_GRAPH = f"{GRAPH}contributions"
 CONTRIBUTION_GRAPH = f"{GRAPH}contribution/"
@@ -80,6 +83,8 @@ class Limits:
     max_bytes: int = 20 * 1024 * 1024
     max_triples: int = 200_000
     max_literal: int = 100_000
+    max_iri: int = 4096  # characters; a 1 MB IRI once made one feed page 1 MB
+    max_title: int = 1024
 
 
 @dataclass
@@ -132,26 +137,43 @@ def parse_contribution(body: bytes, content_type: str | None, limits: Limits, sk
     if len(body) > limits.max_bytes:
         raise ContributionError(f"the body is larger than {limits.max_bytes} bytes", 413)
     try:
-        quads = parse_quads(body, fmt, source=f"body ({content_type})")
+        quads = parse_untrusted(body, fmt, source=f"body ({content_type})", max_quads=limits.max_triples)
     except RdfInputError as error:
         message = str(error)
         if "LoadDocumentCallback" in message:
             message = f"{error.source}: remote JSON-LD @context documents are not fetched; inline the context"
         raise ContributionError(f"malformed {FORMAT_NAMES[fmt]}: {message}", 400) from None
-    if len(quads) > limits.max_triples:
-        raise ContributionError(f"the contribution has {len(quads)} triples; the limit is {limits.max_triples}", 413)
+    except TooManyQuads:
+        raise ContributionError(
+            f"the contribution has more than {limits.max_triples} triples (the limit)", 413
+        ) from None
+    except ParserBusy as busy:
+        raise ContributionError(str(busy), 503) from None
     skolem: dict[str, ox.NamedNode] = {}
 
     def ground(term):
         if isinstance(term, ox.BlankNode):
             return skolem.setdefault(term.value, ox.NamedNode(f"{skolem_base}{len(skolem) + 1}"))
+        if isinstance(term, ox.NamedNode) and len(term.value) > limits.max_iri:
+            raise ContributionError(f"an IRI is {len(term.value)} characters long; the limit is {limits.max_iri}", 400)
         if isinstance(term, ox.Literal) and len(term.value) > limits.max_literal:
             raise ContributionError(
                 f"a literal is {len(term.value)} characters long; the limit is {limits.max_literal}", 413
             )
         return term
 
-    return list(dict.fromkeys(ox.Triple(ground(q.subject), q.predicate, ground(q.object)) for q in quads))
+    return list(dict.fromkeys(ox.Triple(ground(q.subject), ground(q.predicate), ground(q.object)) for q in quads))
+
+
+def check_metadata(title: str | None, source: str | None, limits: Limits) -> None:
+    """Refuse a bad title or source before anything is written (400)."""
+    if title is not None and len(title) > limits.max_title:
+        raise ContributionError(f"the title is {len(title)} characters long; the limit is {limits.max_title}", 400)
+    if source is not None:
+        if len(source) > limits.max_iri:
+            raise ContributionError(f"the source IRI is longer than {limits.max_iri} characters", 400)
+        if not is_iri(source):
+            raise ContributionError(f"source={source[:200]!r} is not an absolute IRI", 400)
 
 
 class ContributionService:
@@ -349,6 +371,7 @@ class ContributionService:
                title: str | None = None, source: str | None = None) -> tuple[Record, validation.ValidationReport | None, str | None]:  # fmt: skip  # noqa: E501
         """Store a contribution (accepted or in quarantine). Returns the record, the report
         and, for malformed input, the parse error."""
+        check_metadata(title, source, self.limits)
         identifier = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(4)
         folder = self._quarantine(identifier)
         folder.mkdir(parents=True)

@@ -16,8 +16,10 @@ import pyoxigraph as ox
 from critmin import changes
 from critmin.contributions import ContributionError, ContributionService, media_format
 from critmin.namespaces import DATASET_IRI, GRAPH, META_GRAPH, SD_NAMED_GRAPH
-from critmin.rdf_input import RdfInputError, parse_quads
+from critmin.parse_guard import RdfInputError, TooManyQuads
+from critmin.sparql_terms import is_iri
 from critmin.store_remote import skolemised
+from critmin.untrusted import ParserBusy, parse_untrusted
 
 MANAGED = str(GRAPH)
 
@@ -50,12 +52,17 @@ class GraphStore:
         media = (content_type or "").split(";")[0].strip().lower()
         documents = split_multipart(body, content_type) if media == "multipart/form-data" else [(content_type, body)]
         triples: list[ox.Triple] = []
+        limit = self.contributions.limits.max_triples
         for part_type, data in documents:
             fmt = media_format(part_type)
             try:
-                quads = parse_quads(data, fmt, source=f"body ({part_type})")
+                quads = parse_untrusted(data, fmt, source=f"body ({part_type})", max_quads=limit)
             except RdfInputError as error:
                 raise ContributionError(f"malformed {part_type}: {error}", 400) from None
+            except TooManyQuads:
+                raise ContributionError(f"more than {limit} triples; the limit is {limit}", 413) from None
+            except ParserBusy as busy:
+                raise ContributionError(str(busy), 503) from None
             triples += [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
         if len(triples) > self.contributions.limits.max_triples:
             raise ContributionError(
@@ -64,6 +71,8 @@ class GraphStore:
         return list(dict.fromkeys(triples))
 
     def _check_writable(self, graph: str) -> None:
+        if not is_iri(graph):
+            raise ContributionError(f"the graph name {graph[:200]!r} is not an absolute IRI", 400)
         if graph.startswith(MANAGED):
             raise ContributionError(
                 f"{graph} is managed by the build or the contribution workflow; send contributions instead", 403

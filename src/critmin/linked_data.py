@@ -16,7 +16,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
-from critmin.namespaces import DATASET_IRI, INFERRED_GRAPH
+from critmin import sparql_terms
+from critmin.namespaces import DATASET_IRI, INFERRED_GRAPH, SKOLEM_BASE
 from critmin.rdf_input import to_rdflib_term
 from critmin.store import EmbeddedStore
 
@@ -81,7 +82,7 @@ def _labels(store: EmbeddedStore, iris: set[str]) -> tuple[dict[str, str], list[
     """Readable names of `iris`, and the triples that state them."""
     if not iris:
         return {}, []
-    values = " ".join(f"<{i}>" for i in sorted(iris))
+    values = " ".join(sparql_terms.iri(i) for i in sorted(iris))
     found: dict[str, str] = {}
     triples = []
     rows = _rows(
@@ -99,8 +100,11 @@ def _labels(store: EmbeddedStore, iris: set[str]) -> tuple[dict[str, str], list[
 
 
 def describe(store: EmbeddedStore, iri: str) -> Description | None:
-    """The description of `iri`, or None when the graph says nothing about it."""
-    node = f"<{iri}>"
+    """The description of `iri`, or None when the graph says nothing about it (or
+    `iri` is not a valid IRI: it then cannot be in the graph)."""
+    if not sparql_terms.is_iri(iri):
+        return None
+    node = sparql_terms.iri(iri)
     outgoing = _rows(store, f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} }}")
     if not outgoing:
         return None
@@ -132,17 +136,34 @@ def describe(store: EmbeddedStore, iri: str) -> Description | None:
     ]
     replaced = next((str(s.value) for s in statements if s.predicate == DCTERMS.isReplacedBy), None)
     description = Description(iri, statements, incoming, total, labels, label_triples, sources, replaced)
-    for bnode in [s.value for s in statements if isinstance(s.value, rdflib.BNode)]:
-        description.extra += _bounded_description(store, bnode)
+    if any(isinstance(s.value, rdflib.BNode) for s in statements):
+        description.extra += _blank_node_objects(store, node)
     return description
 
 
-def _bounded_description(store: EmbeddedStore, bnode: rdflib.BNode, depth: int = 0) -> rdflib.Graph:
-    """The triples of a blank node object, recursively (a concise bounded description)."""
+def _is_blank(variable: str) -> str:
+    """A SPARQL test for "a blank node", also true of blank nodes a remote engine keeps as skolem IRIs."""
+    return f'(isBlank({variable}) || STRSTARTS(STR({variable}), "{SKOLEM_BASE}"))'
+
+
+def _blank_node_objects(store: EmbeddedStore, node: str, depth: int = 4) -> rdflib.Graph:
+    """The triples of the blank nodes `node` points to, `depth` levels down (a concise
+    bounded description), in one query anchored on `node`.
+
+    A blank node cannot be named in a query (`_:b` there is a variable, which matched
+    every triple of the graph), so the walk starts from the IRI and follows the links.
+    """
+    template, pattern, close = [], [f"{node} ?p0 ?b1 FILTER {_is_blank('?b1')}"], ""
+    for level in range(1, depth + 1):
+        template.append(f"?b{level} ?p{level} ?b{level + 1} .")
+        if level == 1:
+            pattern.append("?b1 ?p1 ?b2")
+        else:
+            pattern.append(f"OPTIONAL {{ ?b{level} ?p{level} ?b{level + 1} FILTER {_is_blank(f'?b{level}')}")
+            close += " }"
+    query = f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {' '.join(pattern)}{close} }}"
     graph = rdflib.Graph()
-    if depth > 8:
-        return graph
-    for triple in store.query(f"CONSTRUCT {{ _:{bnode} ?p ?o }} WHERE {{ _:{bnode} ?p ?o }}"):
+    for triple in store.query(query):
         graph.add(tuple(to_rdflib_term(t) for t in (triple.subject, triple.predicate, triple.object)))
     return graph
 
@@ -154,7 +175,7 @@ def is_retired(description: Description) -> bool:
 
 
 def incoming_query(iri: str) -> str:
-    return f"SELECT ?subject ?property WHERE {{ ?subject ?property <{iri}> }}"
+    return f"SELECT ?subject ?property WHERE {{ ?subject ?property {sparql_terms.iri(iri)} }}"
 
 
 def as_graph(description: Description, document: str, endpoint: str) -> rdflib.Graph:

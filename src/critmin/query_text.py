@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# pyoxigraph's SPARQL parser recurses on nesting and segfaults near 10,000 levels
+# (a crashed worker, or the service itself for a query it parses in-process).
+MAX_NESTING = 100
 QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
@@ -61,9 +64,23 @@ def first_keyword(items: list[tuple[str, str]]) -> str | None:
     return None
 
 
+def check_nesting(items: list[tuple[str, str]], limit: int = MAX_NESTING) -> None:
+    """Refuse groups, brackets and parentheses nested deeper than `limit`."""
+    depth = 0
+    for kind, value in items:
+        if kind == "other":
+            if value in "{([":
+                depth += 1
+                if depth > limit:
+                    raise RequestRejected(f"the query nests groups or expressions deeper than {limit} levels", 400)
+            elif value in "})]":
+                depth -= 1
+
+
 def inspect_query(text: str) -> QueryInfo:
-    """Tell the query form and the SERVICE targets; refuse updates."""
+    """Tell the query form and the SERVICE targets; refuse updates and deep nesting."""
     items = tokens(text)
+    check_nesting(items)
     keyword = first_keyword(items)
     if keyword in UPDATE_KEYWORDS:
         raise RequestRejected(f"this is a SPARQL Update ({keyword}); the query endpoint accepts only queries", 400)

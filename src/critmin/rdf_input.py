@@ -6,12 +6,14 @@ JSON-LD contexts, no external XML entities, no network, no file system.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from xml.parsers import expat
 
 import pyoxigraph as ox
 import rdflib
+
+from critmin.parse_guard import RdfInputError, parse_bounded
+
+__all__ = ["RdfInputError", "format_for_path", "parse_file", "parse_quads"]
 
 FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -30,24 +32,6 @@ FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-@dataclass
-class RdfInputError(ValueError):
-    """Input that cannot be read as RDF; says where and why."""
-
-    message: str
-    source: str = "<input>"
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = self.source
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return f"{where}: {self.message}"
-
-
 def format_for_path(path: Path) -> ox.RdfFormat:
     try:
         return FORMATS_BY_SUFFIX[path.suffix.lower()]
@@ -56,49 +40,12 @@ def format_for_path(path: Path) -> ox.RdfFormat:
         raise RdfInputError(f"unknown RDF file type {path.suffix!r} (known: {known})", str(path)) from None
 
 
-def _syntax_error(error: SyntaxError, source: str) -> RdfInputError:
-    message = str(error.msg or error)
-    return RdfInputError(message, source, error.lineno, error.offset)
-
-
-def check_xml(data: bytes, source: str) -> None:
-    """Reject XML that is not well-formed or declares entities, before any RDF parsing.
-
-    pyoxigraph's RDF/XML reader accepts a document cut off mid-way; expat does not.
-    Entity declarations are refused outright: they are how expansion bombs and
-    external-entity reads are built, and no RDF/XML data needs them.
-    """
-    parser = expat.ParserCreate()
-
-    def refuse_entity(name, *_):
-        raise RdfInputError(
-            f"XML entity declarations are not accepted (entity {name!r})",
-            source,
-            parser.CurrentLineNumber,
-            parser.CurrentColumnNumber + 1,
-        )
-
-    parser.EntityDeclHandler = refuse_entity
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as error:
-        raise RdfInputError(
-            f"malformed XML: {expat.ErrorString(error.code)}", source, error.lineno, error.offset + 1
-        ) from None
-
-
 def parse_quads(
     data: bytes, fmt: ox.RdfFormat, *, source: str = "<input>", base_iri: str | None = None
 ) -> list[ox.Quad]:
-    """Parse a whole document; triples land in the default graph."""
-    if fmt == ox.RdfFormat.RDF_XML:
-        check_xml(data, source)
-    try:
-        return list(ox.parse(data, fmt, base_iri=base_iri))
-    except SyntaxError as error:
-        raise _syntax_error(error, source) from None
-    except (ValueError, OSError) as error:
-        raise RdfInputError(str(error), source) from None
+    """Parse a whole document of trusted origin (the project's files); triples land in
+    the default graph. Bodies from requests go through critmin.untrusted instead."""
+    return parse_bounded(data, fmt, source=source, base_iri=base_iri)
 
 
 def parse_file(path: Path) -> list[ox.Quad]:

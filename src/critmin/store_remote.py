@@ -26,11 +26,10 @@ import pyoxigraph as ox
 
 from critmin import query_text, settings
 from critmin.bulk_load import LoadError, UpdateLoader, loader_from_environment, update_batch
-from critmin.namespaces import CONTRIBUTED_PREFIX, DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
+from critmin.namespaces import CONTRIBUTED_PREFIX, DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH, SKOLEM_BASE
 from critmin.store import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist
 
 FORM = "application/x-www-form-urlencoded"
-SKOLEM_BASE = "https://w3id.org/critmin/.well-known/genid/"
 
 
 class RemoteError(OSError):

@@ -15,6 +15,7 @@ from critmin import negotiation
 from critmin.contributions import ContributionError
 from critmin.graph_store import GateRejected, GraphStore
 from critmin.result_writers import GRAPH_FORMATS, GRAPH_MEDIA_TYPES
+from critmin.sparql_terms import is_iri
 from critmin.tokens import TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 
@@ -42,6 +43,8 @@ def create_router(graphs: GraphStore, tokens: TokenRegistry, base: str, max_byte
         graph = graph_iri(request, path)
         if graph is None:
             return JSONResponse({"error": "name the graph: ?graph=IRI, or use /store/{path}"}, 400)
+        if not is_iri(graph):
+            return JSONResponse({"error": f"the graph name {graph[:200]!r} is not an absolute IRI"}, 400)
         try:
             if request.method in ("GET", "HEAD"):
                 return read(request, graph)

@@ -1,0 +1,194 @@
+"""Hardening against hostile requests (the security review's findings): the service
+survives every crash input with the same process, no request text reaches a query
+as text, and bad names are 400/404, never 500."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from servers import copy_store, start_server
+
+from critmin import sparql_terms
+from critmin.contributions import ContributionError, Limits, parse_contribution
+from critmin.parse_guard import RdfInputError, check_json_depth, check_xml
+from critmin.query_text import RequestRejected, inspect_query
+from critmin.tokens import TokenRegistry
+from critmin.untrusted import SandboxLimits, parse_untrusted
+
+INJECTION = "x%3E%20%3Fp%20%3Fo%20.%20" + "%7B" * 12_000
+CROSS_PRODUCT = (
+    "x%3E%20%3Fp%20%3Fo%20.%20%3Fa%20%3Fb%20%3Fc%20.%20%3Fd%20%3Fe%20%3Ff%20.%20%3Fg%20%3Fh%20%3Fi%20.%20%3Cx"
+)
+CRAFTED_PATHS = [
+    *(INJECTION, CROSS_PRODUCT, "<script>", "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "a%20b", "a%22b"),
+    *("x%7D%20UNION%20%7B", "%00", "%FF%FE", "a\\b", "..%2F..%2Fetc%2Fpasswd", "mineral/lithium%3E"),
+]
+
+
+def nested_jsonld(depth: int) -> bytes:
+    return ('{"@id":"http://e/s","http://e/p":' * depth + '"x"' + "}" * depth).encode()
+
+
+def nested_rdfxml(depth: int) -> bytes:
+    return (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">'
+        '<rdf:Description rdf:about="http://e/s">'
+        + "<e:p><rdf:Description>" * depth
+        + "</rdf:Description></e:p>" * depth
+        + "</rdf:Description></rdf:RDF>"
+    ).encode()
+
+
+@pytest.fixture(scope="module")
+def hard_server(store_path, tmp_path_factory):
+    folder = copy_store(store_path, tmp_path_factory.mktemp("hard") / "store")
+    registry = TokenRegistry(folder)
+    running = start_server(folder, tmp_path_factory.mktemp("hard-logs"))
+    running.tokens = {"alice": registry.create("alice"), "carol": registry.create("carol", "curator")}
+    running.store = folder
+    yield running
+    running.stop()
+
+
+def alive(server) -> None:
+    """The same process still answers /health."""
+    assert server.process.poll() is None, "the service died"
+    assert httpx.get(f"{server.url}/health", timeout=10).status_code == 200
+
+
+# --- units ------------------------------------------------------------------------
+
+
+def test_terms_refuse_what_would_rewrite_a_query():
+    assert (
+        sparql_terms.iri("https://w3id.org/critmin/id/mineral/lithium")
+        == "<https://w3id.org/critmin/id/mineral/lithium>"
+    )
+    for bad in ["https://e/x> ?p ?o . {", "https://e/<script>", "https://e/a b", "no-scheme", ""]:
+        with pytest.raises(sparql_terms.InvalidTerm):
+            sparql_terms.iri(bad)
+        assert not sparql_terms.is_iri(bad)
+    assert sparql_terms.literal('a"b\n}') == '"a\\"b\\n}"'
+
+
+def test_json_depth_bound_names_line_and_column():
+    check_json_depth(nested_jsonld(99), "body")
+    with pytest.raises(RdfInputError) as caught:
+        check_json_depth(b'{"a":\n' + b"[" * 200 + b"]" * 200 + b"}", "body")
+    assert caught.value.line == 2 and caught.value.column == 100 and "deeper than 100" in str(caught.value)
+    check_json_depth(b'{"a": "' + b"[" * 500 + b'"}', "body")  # brackets inside strings do not count
+
+
+def test_xml_depth_bound():
+    check_xml(nested_rdfxml(40), "body")  # two elements per level: 80 deep
+    with pytest.raises(RdfInputError) as caught:
+        check_xml(nested_rdfxml(60), "body")
+    assert "deeper than 100" in str(caught.value) and caught.value.line == 1
+
+
+def test_query_nesting_bound():
+    inspect_query("SELECT * WHERE { " + "{ " * 90 + "}" * 90 + " }")
+    with pytest.raises(RequestRejected) as caught:
+        inspect_query("SELECT * WHERE " + "{" * 10_000 + "}" * 10_000)
+    assert caught.value.status == 400
+    inspect_query('SELECT * WHERE { ?s ?p "' + "{" * 1000 + '" }')  # braces in a string are not nesting
+
+
+def test_sandbox_stops_at_the_quad_limit_and_reports_syntax():
+    many = b"".join(b"<http://e/s%d> <http://e/p> 1 .\n" % i for i in range(50))
+    with pytest.raises(ContributionError) as caught:
+        parse_contribution(many, "text/turtle", Limits(max_triples=10), "http://e/genid/")
+    assert caught.value.status == 413
+    with pytest.raises(RdfInputError) as syntax:
+        parse_untrusted(b"<http://e/s> <http://e/p> .\n", ox.RdfFormat.TURTLE, source="body")
+    assert syntax.value.line == 1 and syntax.value.source == "body"
+
+
+def test_sandbox_memory_limit_is_a_clean_error():
+    big = b"".join(b'<http://e/s%d> <http://e/p> "%s" .\n' % (i, b"x" * 1000) for i in range(100_000))
+    with pytest.raises(RdfInputError) as caught:
+        parse_untrusted(big, ox.RdfFormat.N_TRIPLES, limits=SandboxLimits(memory_bytes=150 << 20))
+    assert "MB" in str(caught.value) or "crashed" in str(caught.value)
+
+
+# --- through the real service ---------------------------------------------------------
+
+
+def test_injection_through_dereferenced_paths_is_404_and_the_service_lives(hard_server):
+    for kind in ("id", "graph"):
+        for path in CRAFTED_PATHS:
+            started = time.monotonic()
+            response = httpx.get(f"{hard_server.url}/{kind}/{path}", headers={"Accept": "text/html"}, timeout=30)
+            assert response.status_code in (404, 400), (kind, path[:60], response.status_code)
+            assert time.monotonic() - started < 5, (kind, path[:60])
+    alive(hard_server)
+
+
+def test_deep_jsonld_is_400_not_a_dead_service(hard_server):
+    response = httpx.post(f"{hard_server.url}/validate", content=nested_jsonld(10_000),
+                          headers={"Content-Type": "application/ld+json"}, timeout=60)  # fmt: skip
+    assert response.status_code == 400, response.text
+    assert "deeper than 100" in response.text and ":1:" in response.text
+    alive(hard_server)
+
+
+def test_deep_rdfxml_and_deep_sparql_are_400(hard_server):
+    response = httpx.post(f"{hard_server.url}/validate", content=nested_rdfxml(30_000),
+                          headers={"Content-Type": "application/rdf+xml"}, timeout=60)  # fmt: skip
+    assert response.status_code == 400 and "deeper than" in response.text
+    query = "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000
+    response = httpx.post(f"{hard_server.url}/sparql", data={"query": query}, timeout=60)
+    assert response.status_code == 400 and "deeper than" in response.text
+    alive(hard_server)
+
+
+def test_a_parser_crash_costs_one_request_not_the_service(store_path, tmp_path_factory):
+    """With the nesting bound lifted, pyoxigraph really segfaults: in the sandbox only."""
+    folder = copy_store(store_path, tmp_path_factory.mktemp("crash") / "store")
+    running = start_server(folder, tmp_path_factory.mktemp("crash-logs"), CRITMIN_PARSE_MAX_DEPTH="10000000")
+    try:
+        response = httpx.post(f"{running.url}/validate", content=nested_jsonld(10_000),
+                              headers={"Content-Type": "application/ld+json"}, timeout=120)  # fmt: skip
+        assert response.status_code == 400 and "crashed" in response.text, response.text
+        alive(running)
+    finally:
+        running.stop()
+
+
+def test_blank_node_description_is_bounded_to_the_node(hard_server):
+    token = hard_server.tokens["carol"]
+    body = """<https://w3id.org/critmin/id/test/holder> <http://www.w3.org/2000/01/rdf-schema#seeAlso>
+              [ <http://www.w3.org/2000/01/rdf-schema#label> "inner" ; <http://e/deeper> [ <http://e/v> 1 ] ] ."""
+    writer = {"Content-Type": "text/turtle", "Authorization": f"Bearer {token}"}
+    put = httpx.put(f"{hard_server.url}/store?graph=http://example.org/bnode-graph", content=body, headers=writer)
+    assert put.status_code in (201, 204), put.text
+    page = httpx.get(f"{hard_server.url}/id/test/holder.nt", timeout=30)
+    assert page.status_code == 200
+    triples = [line for line in page.text.splitlines() if line.strip()]
+    assert '"inner"' in page.text and '"1"^^<http://www.w3.org/2001/XMLSchema#integer>' in page.text
+    assert len(triples) < 30, len(triples)  # the old query matched every triple of the union (3,925)
+
+
+def test_invalid_names_are_400_and_leave_nothing_behind(hard_server):
+    alice = {"Authorization": f"Bearer {hard_server.tokens['alice']}", "Content-Type": "text/turtle"}
+    carol = {"Authorization": f"Bearer {hard_server.tokens['carol']}", "Content-Type": "text/turtle"}
+    before = sorted(p.name for p in (hard_server.store / "contributions").glob("*")) if (
+        hard_server.store / "contributions").exists() else []  # fmt: skip
+    response = httpx.post(f"{hard_server.url}/contributions", params={"source": "not an iri"}, content=b"",
+                          headers=alice, timeout=30)  # fmt: skip
+    assert response.status_code == 400 and "IRI" in response.text
+    response = httpx.post(f"{hard_server.url}/contributions", params={"title": "t" * 2000}, content=b"",
+                          headers=alice, timeout=30)  # fmt: skip
+    assert response.status_code == 400 and "title" in response.text
+    after = sorted(p.name for p in (hard_server.store / "contributions").glob("*")) if (
+        hard_server.store / "contributions").exists() else []  # fmt: skip
+    assert after == before
+    assert httpx.put(f"{hard_server.url}/store?graph=not-an-iri", content=b"", headers=carol).status_code == 400
+    assert httpx.get(f"{hard_server.url}/store?graph=not-an-iri").status_code == 400
+    long_iri = f"<http://e/{'x' * 5000}> <http://e/p> <http://e/o> .".encode()
+    response = httpx.post(f"{hard_server.url}/validate", content=long_iri, headers={"Content-Type": "text/turtle"})
+    assert response.status_code == 400 and "limit is 4096" in response.text
+    alive(hard_server)
