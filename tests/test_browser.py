@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 from playwright.sync_api import sync_playwright
+from servers import copy_store, start_server
+
+from critmin.tokens import TokenRegistry
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -16,18 +21,24 @@ FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context()
-        opened = context.new_page()
-        opened.requested_hosts = set()
-        opened.on("request", lambda request: opened.requested_hosts.add(urlparse(request.url).hostname))
-        opened.console_errors = []
-        opened.on("console", lambda m: m.type == "error" and opened.console_errors.append(m.text))
-        opened.goto(server.url + "/")
-        yield opened
-        browser.close()
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.requested_hosts = set()
+    opened.on("request", lambda request: opened.requested_hosts.add(urlparse(request.url).hostname))
+    opened.console_errors = []
+    opened.on("console", lambda m: m.type == "error" and opened.console_errors.append(m.text))
+    opened.goto(server.url + "/")
+    yield opened
+    context.close()
 
 
 def test_gallery_lists_every_question(page):
@@ -51,3 +62,72 @@ def test_clicking_a_question_runs_it_and_shows_its_rows(page):
 def test_nothing_is_loaded_from_other_hosts(page):
     assert page.requested_hosts == {"127.0.0.1"}
     assert page.console_errors == []
+
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def shoot(page, name: str) -> None:
+    """Save a screenshot a reviewer can open (tests/screenshots/, git-ignored)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def writable_server(store_path, tmp_path_factory):
+    folder = copy_store(store_path, tmp_path_factory.mktemp("browser") / "store")
+    token = TokenRegistry(folder).create("carol", "curator")
+    running = start_server(folder, tmp_path_factory.mktemp("browser-logs"))
+    running.token = token
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fresh_page(browser):
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.requested_hosts = set()
+    opened.on("request", lambda request: opened.requested_hosts.add(urlparse(request.url).hostname))
+    opened.dialogs = []
+    opened.on("dialog", lambda dialog: (opened.dialogs.append(dialog.message), dialog.dismiss()))
+    yield opened
+    context.close()
+
+
+def test_published_script_never_runs(writable_server, fresh_page):
+    body = """<https://w3id.org/critmin/id/test/xss> <http://www.w3.org/2000/01/rdf-schema#seeAlso>
+                  <javascript:alert(document.domain)> ;
+              <http://www.w3.org/2000/01/rdf-schema#label>
+                  "<script>alert('label')</script><img src=x onerror=alert(1)>" ."""
+    headers = {"Content-Type": "text/turtle", "Authorization": f"Bearer {writable_server.token}"}
+    put = httpx.put(f"{writable_server.url}/store?graph=http://example.org/xss", content=body, headers=headers)
+    assert put.status_code in (201, 204), put.text
+    response = fresh_page.goto(f"{writable_server.url}/id/test/xss")
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "connect-src 'self'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff" and response.headers["referrer-policy"]
+    assert "<script>alert('label')</script>" in fresh_page.inner_text("body")  # shown as text
+    javascript = fresh_page.get_by_text("javascript:alert(document.domain)").first
+    assert javascript.evaluate("node => node.closest('a')") is None  # not a link
+    javascript.click()
+    fresh_page.wait_for_timeout(300)
+    shoot(fresh_page, "xss-page")
+    assert fresh_page.dialogs == []
+    assert fresh_page.locator("a[href^='javascript:']").count() == 0
+
+
+def test_a_link_cannot_choose_the_endpoint(writable_server, fresh_page):
+    fresh_page.goto(f"{writable_server.url}/?endpoint=http://elsewhere.invalid/sparql")
+    fresh_page.locator("#questions button[data-query='cq02-canada-second-largest-supplier']").click()
+    fresh_page.locator(".yasr").get_by_text("Niobium").first.wait_for(timeout=15_000)
+    assert "elsewhere.invalid" not in fresh_page.requested_hosts
+
+
+def test_api_docs_render_offline(writable_server, fresh_page):
+    fresh_page.goto(f"{writable_server.url}/api/docs")
+    fresh_page.locator(".swagger-ui .info .title").first.wait_for(timeout=15_000)
+    assert "critmin" in fresh_page.locator(".swagger-ui .info .title").first.inner_text()
+    fresh_page.locator(".opblock").first.wait_for(timeout=5_000)
+    shoot(fresh_page, "api-docs")
+    assert fresh_page.requested_hosts == {"127.0.0.1"}

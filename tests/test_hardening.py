@@ -123,7 +123,7 @@ def test_injection_through_dereferenced_paths_is_404_and_the_service_lives(hard_
             started = time.monotonic()
             response = httpx.get(f"{hard_server.url}/{kind}/{path}", headers={"Accept": "text/html"}, timeout=30)
             assert response.status_code in (404, 400), (kind, path[:60], response.status_code)
-            assert time.monotonic() - started < 5, (kind, path[:60])
+            assert time.monotonic() - started < 10, (kind, path[:60], time.monotonic() - started)
     alive(hard_server)
 
 

@@ -15,17 +15,6 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 from critmin.linked_data import Description, local_path
 from critmin.namespaces import PREFIXES
 
-STYLE = """
-body{font-family:system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:0 1rem 3rem;color:#1d2733}
-header{border-bottom:1px solid #d0d7de;margin-bottom:1rem}header nav a{margin-right:1rem}
-h1{margin:.6rem 0 .2rem}.iri{font-family:monospace;color:#52606d;word-break:break-all}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
-th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;border-bottom:1px solid #eaeef2}
-th{width:16rem;font-weight:600}.note{color:#52606d;font-size:.85rem}.lit{white-space:pre-wrap}
-.tag{font-size:.75rem;color:#6e7781;margin-left:.3rem}.formats a{margin-right:.6rem}
-dt{font-weight:600;margin-top:.8rem}dd{margin-left:1.2rem}section.term{border-top:1px solid #eaeef2;padding:.4rem 0}
-"""
-
 
 def compact(iri: str) -> str:
     for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
@@ -34,9 +23,23 @@ def compact(iri: str) -> str:
     return iri
 
 
+SAFE_SCHEMES = ("http://", "https://")
+
+
+def safe_href(iri: str) -> str | None:
+    """Where a link to `iri` may point: our local page, or an http(s) IRI. Anything else
+    (`javascript:`, `data:`, ...) is shown as text, never as a link: data is untrusted."""
+    local = local_path(iri)
+    if local is not None:
+        return local
+    return iri if iri.lower().startswith(SAFE_SCHEMES) else None
+
+
 def link(iri: str, label: str | None = None) -> str:
-    href = local_path(iri) or iri
     text = label or compact(iri)
+    href = safe_href(iri)
+    if href is None:
+        return f'<span class="iri" title="{escape(iri)}">{escape(text)}</span>'
     return f'<a href="{escape(href)}" title="{escape(iri)}">{escape(text)}</a>'
 
 
@@ -60,7 +63,7 @@ def page(title: str, body: str, *, alternates: dict[str, str] | None = None) -> 
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · critmin</title><link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-{links}<style>{STYLE}</style></head><body>
+{links}<link rel="stylesheet" href="/static/pages.css"></head><body>
 <header><nav><a href="/">critmin</a><a href="/ontology">ontology</a><a href="/shapes">shapes</a>
 <a href="/.well-known/void">dataset (VoID)</a><a href="/dumps/">dumps</a><a href="/changes">changes</a>
 <a href="/sparql">SPARQL</a></nav></header>
@@ -93,7 +96,7 @@ def resource_page(description: Description, alternates: dict[str, str], incoming
     sources = "".join(
         f"<li>{link(s.iri, s.title)}"
         + (f", {escape(s.issued)}" if s.issued else "")
-        + (f' — <a href="{escape(s.page)}">{escape(s.page)}</a>' if s.page else "")
+        + (f" — {link(s.page, s.page)}" if s.page else "")
         + "</li>"
         for s in description.sources
     )

@@ -38,6 +38,7 @@ from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.contribution_routes import create_router as contribution_router
 from critmin.web.graph_store_routes import create_router as graph_store_router
 from critmin.web.linked_data_routes import create_router
+from critmin.web.security_headers import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).parent / "static"
 
@@ -84,6 +85,10 @@ def yasgui_folder() -> Path:
     return settings.project_home() / "web" / "node_modules" / "@zazuko" / "yasgui" / "build"
 
 
+def swagger_folder() -> Path:
+    return settings.project_home() / "web" / "node_modules" / "swagger-ui-dist"
+
+
 def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     config = service_settings or ServiceSettings.from_environment()
     if config.store_url:
@@ -116,7 +121,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
         version=__version__,
         summary="A knowledge graph and SPARQL 1.1 endpoint for critical minerals",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the local swagger-ui-dist package, not a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -134,6 +139,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     )
 
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
     async def sparql_endpoint(request: Request) -> Response:
@@ -173,6 +179,10 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
             ]
         )
 
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> FileResponse:
+        return FileResponse(STATIC / "api-docs.html", media_type="text/html; charset=utf-8")
+
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
@@ -186,4 +196,6 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if yasgui_folder().is_dir():
         app.mount("/vendor/yasgui", StaticFiles(directory=yasgui_folder()), name="yasgui")
+    if swagger_folder().is_dir():
+        app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_folder()), name="swagger-ui")
     return app

@@ -44,6 +44,9 @@ function startEditor() {
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: ENDPOINT, method: "POST" },
     copyEndpointOnNewTab: true,
+    // A link must not choose the endpoint (?endpoint=http://elsewhere/ would show another
+    // server's answers under our name); ?query= is handled below.
+    populateFromUrl: false,
     endpointCatalogueOptions: { getData: () => [{ endpoint: ENDPOINT }] },
     persistenceId: "critmin-editor",
     yasqe: { value: prologue() + "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n} LIMIT 10\n" },
