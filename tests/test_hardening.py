@@ -192,3 +192,35 @@ def test_invalid_names_are_400_and_leave_nothing_behind(hard_server):
     response = httpx.post(f"{hard_server.url}/validate", content=long_iri, headers={"Content-Type": "text/turtle"})
     assert response.status_code == 400 and "limit is 4096" in response.text
     alive(hard_server)
+
+
+@pytest.mark.parametrize(
+    "target, allowed",
+    [
+        ("https://query.wikidata.org/sparql", True),
+        ("https://QUERY.wikidata.org:443/sparql", True),
+        ("https://query.wikidata.org@127.0.0.1:8602/", False),
+        ("https://user:pw@query.wikidata.org/sparql", False),
+        ("https://query.wikidata.org.evil.example/sparql", False),
+        ("https://query.wikidata.org:8443/sparql", False),
+        ("http://query.wikidata.org/sparql", False),
+        ("https://example.org/sparql", False),
+    ],
+)
+def test_service_allowlist_matches_parsed_urls(target, allowed):
+    from critmin.query_text import QueryInfo, check_services
+
+    if allowed:
+        check_services(QueryInfo("SELECT", [target]), ["https://query.wikidata.org"])
+    else:
+        with pytest.raises(RequestRejected):
+            check_services(QueryInfo("SELECT", [target]), ["https://query.wikidata.org"])
+
+
+def test_service_allowlist_path_prefix_is_a_segment():
+    from critmin.query_text import endpoint_allowed
+
+    assert endpoint_allowed("https://e.org/sparql", "https://e.org/sparql")
+    assert endpoint_allowed("https://e.org/sparql/v2", "https://e.org/sparql")
+    assert not endpoint_allowed("https://e.org/sparqlevil", "https://e.org/sparql")
+    assert not endpoint_allowed("https://e.org/other", "https://e.org/sparql")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 # pyoxigraph's SPARQL parser recurses on nesting and segfaults near 10,000 levels
 # (a crashed worker, or the service itself for a query it parses in-process).
@@ -92,10 +93,32 @@ def inspect_query(text: str) -> QueryInfo:
     return QueryInfo(keyword if keyword in QUERY_FORMS else None, services)
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def endpoint_allowed(target: str, allowed: str) -> bool:
+    """Whether SERVICE `target` is under the allowlist entry `allowed`, compared as parsed
+    URLs (scheme, host, port, then path on a segment boundary), never as strings: a
+    string prefix let `https://query.wikidata.org@127.0.0.1:8602/` and
+    `https://query.wikidata.org.evil.example/` through an entry `https://query.wikidata.org`."""
+    try:
+        want, got = urlsplit(allowed), urlsplit(target)
+        want_port = want.port or DEFAULT_PORTS.get(want.scheme.lower())
+        got_port = got.port or DEFAULT_PORTS.get(got.scheme.lower())
+    except ValueError:
+        return False
+    if got.username is not None or got.password is not None or "@" in got.netloc:
+        return False
+    if (got.scheme.lower(), (got.hostname or ""), got_port) != (want.scheme.lower(), (want.hostname or ""), want_port):
+        return False
+    prefix = want.path.rstrip("/")
+    return not prefix or got.path == prefix or got.path.startswith(prefix + "/")
+
+
 def check_services(info: QueryInfo, allowlist: list[str]) -> None:
-    """Refuse SERVICE calls unless every target starts with an allowlisted IRI."""
+    """Refuse SERVICE calls unless every target is under an allowlisted endpoint."""
     for target in info.services:
-        if target.startswith(("?", "$")) or not any(target.startswith(allowed) for allowed in allowlist):
+        if target.startswith(("?", "$")) or not any(endpoint_allowed(target, allowed) for allowed in allowlist):
             if not allowlist:
                 raise RequestRejected(
                     "SERVICE (federated query) is disabled on this endpoint; "
