@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pyoxigraph as ox
 import pytest
 import rdflib
 from servers import copy_store, descendants, start_server
@@ -89,10 +90,13 @@ def test_stage_publish_withdraw(service):
     assert created.headers["location"] == f"/contributions/{record['id']}"
     assert record["contributor"] == "alice" and record["triples"] == 7
 
-    # Staged: outside the public union, but queryable by naming its graph.
+    # Staged: private until published, even to a request naming its graph; not in the feed.
     assert not ask(service, f"{subject} ?p ?o")
-    assert ask(service, f"{subject} ?p ?o", **{"default-graph-uri": record["graph"]})
+    assert not ask(service, f"{subject} ?p ?o", **{"default-graph-uri": record["graph"]})
+    assert not ask(service, f"GRAPH ?g {{ {subject} ?p ?o }}", **{"named-graph-uri": record["graph"]})
     assert httpx.get(f"{service.url}/id/supply/test-flow").status_code == 404
+    feed = httpx.get(httpx.get(f"{service.url}/changes").json()["last"]["id"]).json()["orderedItems"]
+    assert not any(a["object"]["id"] == f"{ID}supply/test-flow" for a in feed)
 
     # Only a curator publishes; then it answers SPARQL and dereferences at once.
     assert curator(service, "POST", f"/contributions/{record['id']}/publish", "alice").status_code == 403
@@ -112,7 +116,8 @@ def test_stage_publish_withdraw(service):
     log = httpx.get(f"{service.url}/changes").json()
     last = httpx.get(log["last"]["id"]).json()["orderedItems"]
     assert any(a["object"]["id"] == f"{ID}supply/test-flow" and a["type"] == "Create" for a in last)
-    assert any(a["object"]["id"] == record["iri"] and a["type"] == "Update" for a in last)
+    assert any(a["object"]["id"] == f"{ID}mineral/lithium" and a["type"] == "Update" for a in last) is False
+    assert not any(a["object"]["id"] == record["iri"] for a in last)  # records are not public data
 
     # Someone else may not withdraw it; its owner may; the record stays for the audit.
     assert curator(service, "DELETE", f"/contributions/{record['id']}", "bob").status_code == 403
@@ -120,7 +125,9 @@ def test_stage_publish_withdraw(service):
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
     assert not ask(service, f"{subject} ?p ?o")
     assert not ask(service, f"<{ID}country/CA> <{CM}supplies> <{ID}mineral/lithium>")
-    kept = httpx.get(f"{service.url}/contributions/{record['id']}").json()
+    assert httpx.get(f"{service.url}/contributions/{record['id']}").status_code == 404  # private again
+    alice = {"Authorization": f"Bearer {service.tokens['alice']}"}
+    kept = httpx.get(f"{service.url}/contributions/{record['id']}", headers=alice).json()
     assert kept["status"] == "withdrawn" and kept["report"]["conforms"] is True
     feed = httpx.get(httpx.get(f"{service.url}/changes").json()["last"]["id"]).json()["orderedItems"]
     assert any(a["object"]["id"] == f"{ID}supply/test-flow" and a["type"] == "Delete" for a in feed)
@@ -140,18 +147,24 @@ def test_invalid_data_is_rejected_with_an_exact_report_and_kept(service):
         assert result["path"] and result["message"] and result["severity"] == "Violation"
     assert not ask(service, f"<{ID}supply/test-bad> ?p ?o", **{"named-graph-uri": f"{ID}x"})
 
-    # Kept in quarantine: the sender can fetch the report later, in every form.
+    # Kept in quarantine: the sender (and only the sender or a curator) can fetch the report later, in every form.
     url = f"{service.url}/contributions/{body['id']}"
-    assert httpx.get(url).json()["report"]["results"] == results
-    turtle = httpx.get(url, headers={"Accept": "text/turtle"})
+    alice = {"Authorization": f"Bearer {service.tokens['alice']}"}
+    assert httpx.get(url).status_code == 404
+    assert httpx.get(url, headers={"Authorization": f"Bearer {service.tokens['bob']}"}).status_code == 404
+    assert httpx.get(url, headers={"Authorization": f"Bearer {service.tokens['carol']}"}).status_code == 200
+    assert httpx.get(url, headers=alice).json()["report"]["results"] == results
+    turtle = httpx.get(url, headers={**alice, "Accept": "text/turtle"})
     report = rdflib.Graph().parse(data=turtle.text, format="turtle")
     assert len(list(report.subjects(rdflib.RDF.type, rdflib.SH.ValidationResult))) == len(results)
-    jsonld = httpx.get(url, headers={"Accept": "application/ld+json"})
+    jsonld = httpx.get(url, headers={**alice, "Accept": "application/ld+json"})
     assert len(rdflib.Graph().parse(data=jsonld.text, format="json-ld")) == len(report)
-    html = httpx.get(url, headers={"Accept": "text/html"}).text
+    html = httpx.get(url, headers={**alice, "Accept": "text/html"}).text
     assert "A country cannot supply itself" in html and "Contribution" in html
-    rejected = httpx.get(f"{service.url}/contributions", params={"status": "rejected"}).json()
+    rejected = httpx.get(f"{service.url}/contributions", params={"status": "rejected"}, headers=alice).json()
     assert body["id"] in {r["id"] for r in rejected}
+    public = httpx.get(f"{service.url}/contributions", params={"status": "rejected"}).json()
+    assert body["id"] not in {r["id"] for r in public}
 
     # Fixed and sent again, it is accepted.
     assert post(service, supply("bad")).status_code == 201
@@ -164,7 +177,8 @@ def test_malformed_input_names_line_and_column_and_is_quarantined(service):
     assert "malformed Turtle" in error and ":3:" in error
     record = response.json()
     assert record["status"] == "rejected"
-    assert httpx.get(f"{service.url}/contributions/{record['id']}").json()["status"] == "rejected"
+    alice = {"Authorization": f"Bearer {service.tokens['alice']}"}
+    assert httpx.get(f"{service.url}/contributions/{record['id']}", headers=alice).json()["status"] == "rejected"
 
 
 def test_oversized_body_is_413_before_parsing(service):
@@ -193,10 +207,12 @@ def test_blank_nodes_are_skolemised_per_contribution(service):
         cm:supplierRank 1 ; dct:source <{ID}source/nrcan-2020-01-09> ."""
     )
     record = post(service, body).json()
-    rows = httpx.get(f"{service.url}/sparql", params={
-        "query": "SELECT ?s WHERE { ?s a <https://w3id.org/critmin/ontology#SupplyRelation> }",
-        "default-graph-uri": record["graph"], "format": "json"}).json()["results"]["bindings"]  # fmt: skip
-    assert [r["s"]["value"] for r in rows] == [f"{ID}.well-known/genid/{record['id']}/1"]
+    alice = {"Authorization": f"Bearer {service.tokens['alice']}"}
+    data = httpx.get(f"{service.url}/contributions/{record['id']}/data", headers=alice)
+    assert httpx.get(f"{service.url}/contributions/{record['id']}/data").status_code == 404
+    triples = list(ox.parse(data.content, ox.RdfFormat.N_TRIPLES))
+    supply_type = ox.NamedNode(f"{CM}SupplyRelation")
+    assert [t.subject.value for t in triples if t.object == supply_type] == [f"{ID}.well-known/genid/{record['id']}/1"]
 
 
 RDF_XML = '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
@@ -257,9 +273,10 @@ def test_concurrent_contributions_are_serialised_and_reads_continue(service):
         assert all(r.result() for r in reads)
     assert [r.status_code for r in responses] == [201] * 8
     assert len({r.json()["id"] for r in responses}) == 8
+    alice = {"Authorization": f"Bearer {service.tokens['alice']}"}
     for response in responses:
-        graph = response.json()["graph"]
-        assert ask(service, f"?s a <{CM}SupplyRelation>", **{"default-graph-uri": graph})
+        data = httpx.get(f"{service.url}/contributions/{response.json()['id']}/data", headers=alice)
+        assert f"<{CM}SupplyRelation>" in data.text
 
 
 def test_kill_during_write_leaves_contribution_all_in_or_all_out(store_path, tmp_path):

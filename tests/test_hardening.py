@@ -224,3 +224,76 @@ def test_service_allowlist_path_prefix_is_a_segment():
     assert endpoint_allowed("https://e.org/sparql/v2", "https://e.org/sparql")
     assert not endpoint_allowed("https://e.org/sparqlevil", "https://e.org/sparql")
     assert not endpoint_allowed("https://e.org/other", "https://e.org/sparql")
+
+
+STAGED = """@prefix cm: <https://w3id.org/critmin/ontology#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/critmin/id/supply/test-secret> a cm:SupplyRelation ; rdfs:label "a draft not cleared for release"@en ;
+    cm:supplier <https://w3id.org/critmin/id/country/CA> ; cm:recipient <https://w3id.org/critmin/id/country/US> ;
+    cm:commodity <https://w3id.org/critmin/id/mineral/lithium> ; cm:supplierRank 2 ;
+    dct:source <https://w3id.org/critmin/id/source/nrcan-2020-01-09> ."""
+SECRET = "https://w3id.org/critmin/id/supply/test-secret"
+
+
+def test_staged_data_is_private_on_every_route(hard_server):
+    import gzip
+
+    alice = {"Authorization": f"Bearer {hard_server.tokens['alice']}"}
+    created = httpx.post(f"{hard_server.url}/contributions", content=STAGED,
+                         headers={**alice, "Content-Type": "text/turtle"}, timeout=60)  # fmt: skip
+    assert created.status_code == 201, created.text
+    record = created.json()
+    graph, records = record["graph"], "https://w3id.org/critmin/graph/contributions"
+
+    def sparql(query: str, **params) -> str:
+        response = httpx.get(f"{hard_server.url}/sparql", params={"query": query, "format": "json", **params})
+        assert response.status_code == 200, response.text
+        return response.text
+
+    assert SECRET not in sparql(f"SELECT * WHERE {{ <{SECRET}> ?p ?o }}")
+    assert SECRET not in sparql("SELECT * WHERE { ?s ?p ?o }", **{"default-graph-uri": graph})
+    assert SECRET not in sparql("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": graph})
+    assert SECRET not in sparql(f"SELECT * FROM NAMED <{graph}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert SECRET not in sparql(f"SELECT * FROM <{graph}> WHERE {{ ?s ?p ?o }}")
+    assert record["id"] not in sparql(f"SELECT * FROM <{records}> WHERE {{ ?s ?p ?o }}")
+    assert record["id"] not in sparql("SELECT * WHERE { ?s ?p ?o }", **{"default-graph-uri": records})
+    assert httpx.get(f"{hard_server.url}/store", params={"graph": graph}).status_code == 404
+    assert httpx.get(f"{hard_server.url}/store", params={"graph": records}).status_code in (403, 404)
+    assert httpx.get(f"{hard_server.url}/id/supply/test-secret").status_code == 404
+    assert httpx.get(f"{hard_server.url}/contributions/{record['id']}").status_code == 404
+    assert httpx.get(f"{hard_server.url}/contributions/{record['id']}/data").status_code == 404
+    assert record["id"] not in httpx.get(f"{hard_server.url}/contributions").text
+    feed = httpx.get(f"{hard_server.url}/changes").json()
+    for page in range(1, feed["totalItems"] // 100 + 2):
+        items = httpx.get(f"{hard_server.url}/changes/page/{page}")
+        assert items.status_code in (200, 404) and SECRET not in items.text and record["id"] not in items.text
+    dump = httpx.get(f"{hard_server.url}/dumps/latest.nt.gz", follow_redirects=True)
+    assert dump.status_code == 200 and SECRET.encode() not in gzip.decompress(dump.content)
+    # ... and its contributor sees it.
+    assert httpx.get(f"{hard_server.url}/contributions/{record['id']}", headers=alice).status_code == 200
+    assert SECRET in httpx.get(f"{hard_server.url}/contributions/{record['id']}/data", headers=alice).text
+
+
+def test_state_files_are_private(hard_server):
+    alice = {"Authorization": f"Bearer {hard_server.tokens['alice']}", "Content-Type": "text/turtle"}
+    httpx.post(f"{hard_server.url}/contributions", content=STAGED, timeout=60, headers=alice)
+    state = hard_server.store
+    for path in [state, *state.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode & 0o777
+        assert mode & 0o077 == 0, (str(path), oct(mode))
+
+
+def test_ownership_follows_the_token_not_the_name(hard_server):
+    registry = TokenRegistry(hard_server.store)
+    token = registry.create("dora")
+    dora = {"Authorization": f"Bearer {token}", "Content-Type": "text/turtle"}
+    body = STAGED.replace("test-secret", "test-dora")
+    created = httpx.post(f"{hard_server.url}/contributions", content=body, headers=dora, timeout=60)
+    assert created.status_code == 201, created.text
+    identifier = created.json()["id"]
+    registry.revoke("dora")
+    impostor = {"Authorization": f"Bearer {registry.create('dora')}"}
+    assert httpx.get(f"{hard_server.url}/contributions/{identifier}", headers=impostor).status_code == 404
+    assert httpx.delete(f"{hard_server.url}/contributions/{identifier}", headers=impostor).status_code == 403

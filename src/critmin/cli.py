@@ -189,6 +189,7 @@ def cmd_serve(args) -> int:
     )  # fmt: skip
     if "CRITMIN_BASE_URL" in os.environ:
         config.base_url = os.environ["CRITMIN_BASE_URL"].rstrip("/")
+    secure_tree(settings.state_path_for(args.store))
     try:
         app = create_app(config)
     except (StoreMissingError, StoreBusyError) as error:
@@ -272,8 +273,22 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+PRIVATE_UMASK = 0o077  # state (tokens, quarantined bodies, reports, dumps, logs): 0600 files, 0700 folders
+
+
+def secure_tree(folder: Path) -> None:
+    """Tighten what an older version (or another umask) left readable by others."""
+    for root, _folders, files in os.walk(folder):
+        os.chmod(root, 0o700)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode & 0o700)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    os.umask(PRIVATE_UMASK)
     try:
         return args.handler(args)
     except CliError as error:

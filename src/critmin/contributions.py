@@ -25,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from critmin import changes, context, reasoning, validation
+from critmin import changes, context, reasoning, sparql_terms, validation
 from critmin.namespaces import (
     CM,
     DATASET_IRI,
@@ -99,6 +99,16 @@ class Record:
     title: str | None = None
     source: str | None = None
     modified: str | None = None
+    contributor_id: str | None = None  # the token's stable id (None on records made before ids)
+
+    def visible_to(self, principal) -> bool:
+        """Published records are public; others only to their contributor's token and curators."""
+        if self.status == "published":
+            return True
+        return principal is not None and (principal.is_curator or self.owned_by(principal))
+
+    def owned_by(self, principal) -> bool:
+        return principal is not None and self.contributor_id is not None and principal.id == self.contributor_id
 
     @property
     def iri(self) -> str:
@@ -253,6 +263,8 @@ class ContributionService:
         ]
         if record.status in ("staged", "published"):
             quads.append(ox.Quad(node, ox.NamedNode(str(CM.contributionGraph)), ox.NamedNode(record.graph), graph))
+        if record.contributor_id:
+            quads.append(ox.Quad(node, ox.NamedNode(str(CM.contributorToken)), lit(record.contributor_id), graph))
         if record.title:
             quads.append(ox.Quad(node, ox.NamedNode(DCT + "title"), lit(record.title), graph))
         if record.source:
@@ -288,12 +300,12 @@ class ContributionService:
             named_graphs=[RECORDS_GRAPH],
             sparql=f"""
             PREFIX cm: <{CM}> PREFIX prov: <{PROV}> PREFIX dct: <{DCT}>
-            SELECT ?c ?status ?who ?created ?hash ?triples ?violations ?title ?source ?modified WHERE {{
+            SELECT ?c ?status ?who ?created ?hash ?triples ?violations ?title ?source ?modified ?token WHERE {{
               GRAPH <{RECORDS_GRAPH}> {{
                 ?c a cm:Contribution ; cm:status ?status ; cm:contributorName ?who ; prov:generatedAtTime ?created ;
                    cm:contentHash ?hash ; cm:tripleCount ?triples ; cm:violationCount ?violations .
                 OPTIONAL {{ ?c dct:title ?title }} OPTIONAL {{ ?c dct:source ?source }}
-                OPTIONAL {{ ?c dct:modified ?modified }}
+                OPTIONAL {{ ?c dct:modified ?modified }} OPTIONAL {{ ?c cm:contributorToken ?token }}
               }} {where}
             }} ORDER BY ?created ?c""",
         )
@@ -315,7 +327,12 @@ class ContributionService:
             title=optional("title"),
             source=optional("source"),
             modified=optional("modified"),
+            contributor_id=optional("token"),
         )
+
+    def triples(self, record: Record) -> list[ox.Triple]:
+        """The triples a staged or published contribution holds (none once withdrawn)."""
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in self.live.get().graph_quads(record.graph)]
 
     def report(self, identifier: str) -> tuple[dict, str] | None:
         folder = self._quarantine(identifier)
@@ -368,7 +385,7 @@ class ContributionService:
         self.live.changed()
 
     def submit(self, body: bytes, content_type: str | None, contributor: str,
-               title: str | None = None, source: str | None = None) -> tuple[Record, validation.ValidationReport | None, str | None]:  # fmt: skip  # noqa: E501
+               title: str | None = None, source: str | None = None, contributor_id: str | None = None) -> tuple[Record, validation.ValidationReport | None, str | None]:  # fmt: skip  # noqa: E501
         """Store a contribution (accepted or in quarantine). Returns the record, the report
         and, for malformed input, the parse error."""
         check_metadata(title, source, self.limits)
@@ -383,7 +400,8 @@ class ContributionService:
         except ContributionError as error:
             if error.status != 400:
                 raise
-            record = Record(identifier, "rejected", contributor, now(), digest, 0, 1, title, source)
+            record = Record(identifier, "rejected", contributor, now(), digest, 0, 1, title, source,
+                            contributor_id=contributor_id)  # fmt: skip
             self._write_report(folder, {"conforms": False, "error": str(error), "results": []}, "")
             with self.write_lock:
                 store = self.live.get()
@@ -393,7 +411,8 @@ class ContributionService:
         self._write_report(folder, json.loads(report.to_json()), report.to_turtle())
         violations = sum(1 for v in report.violations if v.severity == "Violation")
         status = ("published" if self.auto_publish else "staged") if report.conforms else "rejected"
-        record = Record(identifier, status, contributor, now(), digest, len(triples), violations, title, source)
+        record = Record(identifier, status, contributor, now(), digest, len(triples), violations, title, source,
+                        contributor_id=contributor_id)  # fmt: skip
         with self.write_lock:
             store = self.live.get()
             operations = [self.insert_data(self._record_quads(record))]
@@ -406,7 +425,7 @@ class ContributionService:
             self.commit(store, operations)
             if status == "published":
                 self.refresh_inferences(store)
-        if status != "rejected":
+        if status == "published":  # staged data is not public: the feed says nothing of it yet
             changes.ChangeLog(self.store_path).append(self._activities("Create", triples, record))
         return record, report, None
 
@@ -415,11 +434,24 @@ class ContributionService:
         body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
         return f"INSERT DATA {{ {body} }}"
 
-    def _activities(self, kind: str, triples, record: Record) -> list[dict]:
+    def _activities(self, kind: str, triples, record: Record, already_public: set[str] | None = None) -> list[dict]:
+        """What the feed announces when `triples` become public: only public resources
+        (the contribution's record lives in a graph the public never sees); Update, not
+        Create, for resources that were public before."""
         subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
-        return [changes.activity(kind, s, "Object", summary=f"contribution {record.id}") for s in subjects] + [
-            changes.activity(kind, record.iri, "Contribution", summary=f"contribution {record.id} is {record.status}")
-        ]
+        already = already_public or set()
+        summary = f"contribution {record.id}"
+        return [changes.activity("Update" if s in already else kind, s, "Object", summary=summary) for s in subjects]
+
+    def _public_subjects(self, triples) -> set[str]:
+        """Which subjects of `triples` have a triple in the public union now."""
+        subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
+        found: set[str] = set()
+        for start in range(0, len(subjects), 200):
+            values = " ".join(sparql_terms.iri(s) for s in subjects[start : start + 200])
+            rows = self.live.get().query(f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
+            found |= {row["s"].value for row in rows}
+        return found
 
     def _write_report(self, folder: Path, as_json: dict, as_turtle: str) -> None:
         for name, text in (("report.json", json.dumps(as_json, indent=1)), ("report.ttl", as_turtle)):
@@ -446,12 +478,13 @@ class ContributionService:
                     f"contribution {identifier} is {record.status}; only staged ones are published", 409
                 )
             store = self.live.get()
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.graph_quads(record.graph)]
+            before = self._public_subjects(triples)
             self.commit(store, self._set_status(store, record, "published", CM.publishedBy, curator)
                          + self.version_operations(store, f"publish {identifier}"))  # fmt: skip
             self.refresh_inferences(store)
         published = self.get(identifier)
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in self.live.get().graph_quads(record.graph)]
-        changes.ChangeLog(self.store_path).append(self._activities("Update", triples, published))
+        changes.ChangeLog(self.store_path).append(self._activities("Create", triples, published, before))
         return published
 
     def withdraw(self, identifier: str, who: str) -> Record:
@@ -471,5 +504,16 @@ class ContributionService:
             if record.status == "published":
                 self.refresh_inferences(store)
         withdrawn = self.get(identifier)
-        changes.ChangeLog(self.store_path).append(self._activities("Delete", triples, withdrawn))
+        if record.status == "published":
+            changes.ChangeLog(self.store_path).append(self._removal_activities(triples, withdrawn))
         return withdrawn
+
+    def _removal_activities(self, triples, record: Record) -> list[dict]:
+        """Delete for resources with no public triple left; Update for those another graph
+        still describes (withdrawing a duplicate must not announce the original deleted)."""
+        subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
+        remaining = self._public_subjects(triples)
+        summary = f"contribution {record.id}"
+        return [
+            changes.activity("Update" if s in remaining else "Delete", s, "Object", summary=summary) for s in subjects
+        ]

@@ -20,6 +20,7 @@ from critmin.parse_guard import RdfInputError, TooManyQuads
 from critmin.sparql_terms import is_iri
 from critmin.store_remote import skolemised
 from critmin.untrusted import ParserBusy, parse_untrusted
+from critmin.visibility import is_public
 
 MANAGED = str(GRAPH)
 
@@ -44,7 +45,8 @@ class GraphStore:
         return graph in store.named_graphs() and bool(store.graph_quads(graph))
 
     def triples(self, graph: str) -> list[ox.Triple] | None:
-        if not self.exists(graph):
+        """The graph's triples, or None when it does not exist or is not public."""
+        if not is_public(graph, self.contributions.public_graphs()) or not self.exists(graph):
             return None
         return [ox.Triple(q.subject, q.predicate, q.object) for q in self.live.get().graph_quads(graph)]
 

@@ -19,6 +19,7 @@ from critmin.service_description import describe_service
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import ProtocolRequest
 from critmin.store import LiveStore
+from critmin.visibility import restrict
 from critmin.void import count_union_triples
 
 # What each kind of result can be sent as: (media type, writer format), in the
@@ -191,9 +192,10 @@ class SparqlService:
         if cached := self.cache.get(key):
             return self._success(headers, cached.media_type, cached.rows, cached.truncated, body=cached.body)
 
+        public = self.public_graphs()
         job = QueryJob(
-            request.query, fmt, limit, tuple(request.default_graphs), tuple(request.named_graphs), self.endpoint,
-            generation=self.live.generation, public_graphs=self.public_graphs(),
+            request.query, fmt, limit, restrict(request.default_graphs, public), restrict(request.named_graphs, public),
+            self.endpoint, generation=self.live.generation, public_graphs=public,
         )  # fmt: skip
         try:
             try:

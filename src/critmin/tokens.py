@@ -23,6 +23,7 @@ ROLES = ("contributor", "curator")
 class Principal:
     name: str
     role: str
+    id: str = ""  # stable per token: a name revoked and created again is a new id
 
     @property
     def is_curator(self) -> bool:
@@ -60,7 +61,7 @@ class TokenRegistry:
             entries = self._load()
             if name in entries:
                 raise ValueError(f"a token named {name!r} exists; revoke it first")
-            entries[name] = {"sha256": _digest(token), "role": role}
+            entries[name] = {"sha256": _digest(token), "role": role, "id": secrets.token_hex(8)}
             self._save(entries)
         return token
 
@@ -78,12 +79,13 @@ class TokenRegistry:
         digest = _digest(token)
         for name, entry in self._load().items():
             if hmac.compare_digest(entry["sha256"], digest):
-                return Principal(name, entry["role"])
+                return Principal(name, entry["role"], entry.get("id") or entry["sha256"][:16])
         return None
 
     def _locked(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(self.path.with_suffix(".lock"), "w")  # noqa: SIM115 - closed by the context below
+        descriptor = os.open(self.path.with_suffix(".lock"), os.O_CREAT | os.O_WRONLY, 0o600)
+        lock = os.fdopen(descriptor, "w")
 
         class Lock:
             def __enter__(self_inner):

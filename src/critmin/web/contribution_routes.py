@@ -8,6 +8,7 @@ import functools
 import json
 from html import escape
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -46,6 +47,13 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
             reason = "a bearer token is required to write" if not header else "the bearer token is not valid"
             raise PermissionError(401, reason)
         return principal
+
+    def optional_principal(request: Request) -> Principal | None:
+        """The caller's principal when a valid token is sent; None for the public.
+        A token that is sent but invalid is an error, not a silent downgrade."""
+        if not request.headers.get("authorization"):
+            return None
+        return authenticate(request)
 
     def guarded(handler):
         @functools.wraps(handler)
@@ -91,7 +99,7 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         title = request.query_params.get("title")
         source = request.query_params.get("source")
         record, _, error = await asyncio.to_thread(
-            service.submit, body, request.headers.get("content-type"), principal.name, title, source
+            service.submit, body, request.headers.get("content-type"), principal.name, title, source, principal.id
         )
         status = 400 if error else (201 if record.status in ("staged", "published") else 422)
         return report_response(request, record, status, {"Location": f"/contributions/{record.id}"})
@@ -100,15 +108,30 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
     @guarded
     async def listing(request: Request, status: str | None = None, contributor: str | None = None,
                       since: str | None = None) -> Response:  # fmt: skip
+        viewer = optional_principal(request)
         records = await asyncio.to_thread(service.list, status, contributor, since)
-        return JSONResponse([record_json(r, base) for r in records])
+        return JSONResponse([record_json(r, base) for r in records if r.visible_to(viewer)])
 
     @router.get("/contributions/{identifier}", summary="a contribution's record and validation report")
+    @guarded
     async def one(request: Request, identifier: str) -> Response:
-        record = service.get(identifier)
-        if record is None:
-            return problem(404, f"no contribution {identifier}")
+        record = await asyncio.to_thread(service.get, identifier)
+        if record is None or not record.visible_to(optional_principal(request)):
+            # Unpublished contributions are private to their contributor and the curators;
+            # to anyone else they do not exist (404, not 403, which would confirm them).
+            return problem(404, f"no contribution {identifier} (unpublished ones need their contributor's token)")
         return report_response(request, record, 200, {})
+
+    @router.get(
+        "/contributions/{identifier}/data", summary="a contribution's triples (N-Triples); private until published"
+    )
+    @guarded
+    async def data(request: Request, identifier: str) -> Response:
+        record = await asyncio.to_thread(service.get, identifier)
+        if record is None or not record.visible_to(optional_principal(request)):
+            return problem(404, f"no contribution {identifier} (unpublished ones need their contributor's token)")
+        triples = await asyncio.to_thread(service.triples, record)
+        return Response(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), media_type="application/n-triples")
 
     @router.post("/contributions/{identifier}/publish", summary="a curator merges a staged contribution into the union")
     @guarded
@@ -126,7 +149,7 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         record = service.get(identifier)
         if record is None:
             raise ContributionError(f"no contribution {identifier}", 404)
-        if not principal.is_curator and principal.name != record.contributor:
+        if not principal.is_curator and not record.owned_by(principal):
             raise PermissionError(403, "only the contributor or a curator may withdraw a contribution")
         record = await asyncio.to_thread(service.withdraw, identifier, principal.name)
         return JSONResponse(record_json(record, base))
