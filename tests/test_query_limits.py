@@ -11,6 +11,9 @@ import httpx
 import pytest
 from servers import copy_store, cpu_seconds, descendants, start_server
 
+from critmin.ratelimit import RateLimiter
+from critmin.service_settings import ServiceSettings
+
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 CHEAP = "ASK { <https://w3id.org/critmin/id/country/CA> a ?t }"
 
@@ -161,5 +164,12 @@ def test_rate_limit(server_store, tmp_path):
         limited.stop()
 
 
-def test_loopback_is_not_rate_limited_by_default(server):
-    assert all(sparql(server, "ASK {}").status_code == 200 for _ in range(30))
+def test_rate_limiting_is_on_by_default_for_every_client(monkeypatch):
+    for name in ("CRITMIN_RATE_LIMIT", "CRITMIN_RATE_LIMIT_LOOPBACK", "CRITMIN_CLIENT_QUERIES"):
+        monkeypatch.delenv(name, raising=False)
+    config = ServiceSettings.from_environment(query_workers=4)
+    assert config.rate_limit_per_minute == 600 and config.rate_limit_loopback is True
+    assert config.client_queries == 2
+    limiter = RateLimiter(config.rate_limit_per_minute, limit_loopback=config.rate_limit_loopback)
+    assert all(limiter.retry_after("127.0.0.1", now=0.0) is None for _ in range(600))
+    assert limiter.retry_after("127.0.0.1", now=0.0) == pytest.approx(0.1)

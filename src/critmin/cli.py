@@ -179,14 +179,17 @@ def cmd_export(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from critmin.service_settings import ServiceSettings
+    from critmin.service_settings import ServiceSettings, SettingsError
     from critmin.web.app import create_app
 
     remote = is_remote(args.store)
-    config = ServiceSettings.from_environment(
-        store_path=None if remote else Path(args.store), store_url=args.store if remote else None,
-        query_workers=args.workers, base_url=f"http://{args.host}:{args.port}",
-    )  # fmt: skip
+    try:
+        config = ServiceSettings.from_environment(
+            store_path=None if remote else Path(args.store), store_url=args.store if remote else None,
+            query_workers=args.workers, base_url=f"http://{args.host}:{args.port}",
+        )  # fmt: skip
+    except SettingsError as error:
+        raise CliError(f"bad setting: {error}") from None
     if "CRITMIN_BASE_URL" in os.environ:
         config.base_url = os.environ["CRITMIN_BASE_URL"].rstrip("/")
     secure_tree(settings.state_path_for(args.store))

@@ -8,8 +8,10 @@
 | CRITMIN_QUERY_WORKERS | query worker processes | 4 |
 | CRITMIN_MAX_QUERY_BYTES | largest query request body | 1 MB |
 | CRITMIN_SERVICE_ALLOWLIST | space-separated endpoint IRI prefixes SERVICE may call | none (SERVICE refused) |
-| CRITMIN_RATE_LIMIT | requests per minute per client; 0 is off | 0 |
-| CRITMIN_RATE_LIMIT_LOOPBACK | also limit clients on 127.0.0.0/8 and ::1 | off |
+| CRITMIN_RATE_LIMIT | requests per minute per client; 0 is off | 600 |
+| CRITMIN_RATE_LIMIT_LOOPBACK | also limit clients on 127.0.0.0/8 and ::1 (0 exempts them) | on |
+| CRITMIN_TRUSTED_PROXIES | addresses/CIDRs whose X-Forwarded-For names the client | none |
+| CRITMIN_CLIENT_QUERIES | concurrent queries per client (0: no cap) | half the workers, at least 1 |
 | CRITMIN_INLINE_RESULT_BYTES | results larger than this go through a spool file | 1 MB |
 | CRITMIN_CACHE_BYTES | memory for cached query results | 64 MB |
 | CRITMIN_MAX_CONTRIBUTION_BYTES | largest contribution body | 20 MB |
@@ -26,9 +28,27 @@ from pathlib import Path
 from critmin import settings
 
 
+class SettingsError(ValueError):
+    """A setting with a value that cannot be used; the message names the variable."""
+
+
 def _number(name: str, default: float) -> float:
     value = os.environ.get(name)
-    return float(value) if value not in (None, "") else default
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a number") from None
+
+
+def _networks(name: str) -> tuple:
+    from critmin.ratelimit import parse_networks
+
+    try:
+        return parse_networks(os.environ.get(name, "").replace(",", " ").split())
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from None
 
 
 @dataclass
@@ -41,8 +61,10 @@ class ServiceSettings:
     query_workers: int = 4
     max_query_bytes: int = 1 << 20
     service_allowlist: list[str] = field(default_factory=list)
-    rate_limit_per_minute: int = 0
-    rate_limit_loopback: bool = False
+    rate_limit_per_minute: int = 600
+    rate_limit_loopback: bool = True
+    trusted_proxies: tuple = ()
+    client_queries: int | None = None  # None: half the workers, at least one
     cache_bytes: int = 64 << 20
     inline_result_bytes: int = 1 << 20
     base_url: str = "http://127.0.0.1:8000"
@@ -59,8 +81,10 @@ class ServiceSettings:
             query_workers=int(_number("CRITMIN_QUERY_WORKERS", 4)),
             max_query_bytes=int(_number("CRITMIN_MAX_QUERY_BYTES", 1 << 20)),
             service_allowlist=os.environ.get("CRITMIN_SERVICE_ALLOWLIST", "").split(),
-            rate_limit_per_minute=int(_number("CRITMIN_RATE_LIMIT", 0)),
-            rate_limit_loopback=os.environ.get("CRITMIN_RATE_LIMIT_LOOPBACK", "") not in ("", "0", "false"),
+            rate_limit_per_minute=int(_number("CRITMIN_RATE_LIMIT", 600)),
+            rate_limit_loopback=os.environ.get("CRITMIN_RATE_LIMIT_LOOPBACK", "1") not in ("0", "false", "off"),
+            trusted_proxies=_networks("CRITMIN_TRUSTED_PROXIES"),
+            client_queries=int(_number("CRITMIN_CLIENT_QUERIES", -1)),
             cache_bytes=int(_number("CRITMIN_CACHE_BYTES", 64 << 20)),
             inline_result_bytes=int(_number("CRITMIN_INLINE_RESULT_BYTES", 1 << 20)),
             base_url=os.environ.get("CRITMIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
@@ -68,4 +92,6 @@ class ServiceSettings:
             auto_publish=os.environ.get("CRITMIN_AUTO_PUBLISH", "") not in ("", "0", "false"),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if values["client_queries"] < 0:
+            values["client_queries"] = max(1, int(values["query_workers"]) // 2)
         return cls(**values)

@@ -7,7 +7,6 @@ sparql_protocol, sparql_service, executor and store, which the CLI uses too.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import tempfile
 from contextlib import asynccontextmanager
@@ -26,7 +25,7 @@ from critmin.executor import QueryPool
 from critmin.executor_remote import RemoteExecutor
 from critmin.graph_store import GraphStore
 from critmin.query_text import RequestRejected
-from critmin.ratelimit import RateLimiter
+from critmin.ratelimit import ConcurrencyCap, RateLimiter, client_address
 from critmin.result_cache import ResultCache
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import parse_request
@@ -60,19 +59,28 @@ def to_response(reply: Reply) -> Response:
     return Response(reply.body, status_code=reply.status, headers=reply.headers, media_type=reply.media_type)
 
 
-class RateLimitMiddleware:
-    """429 with Retry-After for clients over their rate (plain ASGI: no per-request task overhead)."""
+class ClientMiddleware:
+    """Who the client is (behind trusted proxies only), kept in the request state for the
+    routes, and 429 with Retry-After for clients over their rate (plain ASGI: no
+    per-request task overhead). /health is never throttled: monitoring must see in."""
 
-    def __init__(self, app, limiter: RateLimiter):
+    def __init__(self, app, limiter: RateLimiter, trusted_proxies: tuple):
         self.app = app
         self.limiter = limiter
+        self.trusted = trusted_proxies
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["path"] != "/health":  # monitoring is never throttled
-            client = scope.get("client")
-            wait = self.limiter.retry_after(client[0] if client else None)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        peer = scope.get("client")
+        forwarded = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"), None)
+        address = client_address(peer[0] if peer else None, forwarded, self.trusted)
+        scope.setdefault("state", {})["client_address"] = address
+        if scope["path"] != "/health":
+            wait = self.limiter.retry_after(address)
             if wait is not None:
-                seconds = str(max(1, math.ceil(wait)))
+                seconds = self.limiter.header_value(wait)
                 response = to_response(
                     error_reply(429, f"too many requests; retry in {seconds} s", **{"Retry-After": seconds})
                 )
@@ -107,6 +115,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     )
     sparql = SparqlService(config, pool, live, ResultCache(config.cache_bytes), contributions.public_graphs)
     limiter = RateLimiter(config.rate_limit_per_minute, limit_loopback=config.rate_limit_loopback)
+    query_slots = ConcurrencyCap(config.client_queries or 0)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -138,7 +147,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
         max_age=86400,
     )
 
-    app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(ClientMiddleware, limiter=limiter, trusted_proxies=config.trusted_proxies)
     app.add_middleware(SecurityHeadersMiddleware)
 
     @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
@@ -157,9 +166,16 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
             return to_response(error_reply(400, str(incomplete)))
         except RequestRejected as rejected:
             return to_response(error_reply(rejected.status, str(rejected)))
-        reply = await sparql.handle(
-            protocol_request, request.headers.get("accept"), request.headers.get("if-none-match")
-        )
+        client = request.state.client_address
+        if not query_slots.acquire(client):
+            message = f"this client already has {query_slots.per_client} queries running; wait for one to finish"
+            return to_response(error_reply(429, message, **{"Retry-After": "1"}))
+        try:
+            reply = await sparql.handle(
+                protocol_request, request.headers.get("accept"), request.headers.get("if-none-match")
+            )
+        finally:
+            query_slots.release(client)
         return to_response(reply)
 
     @app.get("/health", summary="liveness and the dataset version")
