@@ -9,14 +9,33 @@ STAMP  := $(VENV)/.installed-stamp
 WEB    := web/node_modules/.installed-stamp
 INPUTS := $(wildcard ontology/*.ttl shapes/*.ttl data/*.ttl)
 
-.PHONY: run test build summary lint system-packages bench clean
+.PHONY: run test build summary lint system-packages bench clean lock audit
 
-# The Python environment, with the package installed editable.
-$(STAMP): pyproject.toml
+# The Python environment: exactly the locked versions, checked against their hashes,
+# then the package itself (editable, no dependency resolution).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# Update the lock file deliberately (after editing pyproject.toml's dependencies), never on install.
+lock:
+	$(PYTHON) -m venv var/lock-tools
+	var/lock-tools/bin/pip install --quiet uv
+	var/lock-tools/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+	  --python-version 3.11 -o requirements.lock
+
+# Known vulnerabilities in the locked Python packages and the npm packages, when the
+# advisory databases can be reached (a closed network skips with a message, not a pass).
+audit: $(STAMP) $(WEB)
+	@if curl -sf -m 10 -o /dev/null https://api.osv.dev/v1/query -d '{}' ; then \
+	  $(BIN)/pip install --quiet pip-audit && $(BIN)/pip-audit --strict -r requirements.lock --require-hashes; \
+	else echo "audit: api.osv.dev unreachable; pip-audit skipped"; fi
+	@if curl -sf -m 10 -o /dev/null https://registry.npmjs.org/-/npm/v1/security/advisories/bulk -X POST -d '{}' \
+	  -H 'Content-Type: application/json'; then cd web && npm audit --omit=dev; \
+	else echo "audit: the npm advisory service is unreachable; npm audit skipped"; fi
 
 # The query editor's front-end packages, served by the service itself (no CDN).
 $(WEB): web/package.json web/package-lock.json

@@ -297,3 +297,25 @@ def test_ownership_follows_the_token_not_the_name(hard_server):
     impostor = {"Authorization": f"Bearer {registry.create('dora')}"}
     assert httpx.get(f"{hard_server.url}/contributions/{identifier}", headers=impostor).status_code == 404
     assert httpx.delete(f"{hard_server.url}/contributions/{identifier}", headers=impostor).status_code == 403
+
+
+def test_staging_makes_no_release_and_old_releases_are_pruned(hard_server, tmp_path):
+    import os
+
+    from critmin.dumps import prune_releases
+
+    before = httpx.get(f"{hard_server.url}/dumps/").json()
+    alice = {"Authorization": f"Bearer {hard_server.tokens['alice']}", "Content-Type": "text/turtle"}
+    body = STAGED.replace("test-secret", "test-release")
+    assert httpx.post(f"{hard_server.url}/contributions", content=body, headers=alice).status_code == 201
+    assert httpx.get(f"{hard_server.url}/dumps/").json() == before  # same release: nothing public changed
+    root = tmp_path / "dumps"
+    for number in range(8):
+        folder = root / f"v{number}"
+        folder.mkdir(parents=True)
+        (folder / "index.json").write_text("[]")
+        os.utime(folder / "index.json", ns=(number * 10**9, number * 10**9))
+    (root / "v1" / "KEEP").write_text("")
+    removed = prune_releases(tmp_path, 3)
+    assert sorted(removed) == ["v0", "v2", "v3", "v4"]
+    assert sorted(p.name for p in root.iterdir()) == ["v1", "v5", "v6", "v7"]

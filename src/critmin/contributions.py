@@ -421,7 +421,8 @@ class ContributionService:
                 operations.insert(
                     0, self.insert_data([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
                 )
-                operations += self.version_operations(store, f"submit {identifier}")
+                if status == "published":  # staged data is not public: the dataset version stays
+                    operations += self.version_operations(store, f"submit {identifier}")
             self.commit(store, operations)
             if status == "published":
                 self.refresh_inferences(store)
@@ -499,7 +500,8 @@ class ContributionService:
             unlink = f"DELETE WHERE {{ GRAPH <{RECORDS_GRAPH}> {{ <{record.iri}> <{CM.contributionGraph}> ?g }} }}"
             operations = [f"DROP SILENT GRAPH <{record.graph}>", unlink]
             operations += self._set_status(store, record, "withdrawn", CM.withdrawnBy, who)
-            operations += self.version_operations(store, f"withdraw {identifier}")
+            if record.status == "published":
+                operations += self.version_operations(store, f"withdraw {identifier}")
             self.commit(store, operations)
             if record.status == "published":
                 self.refresh_inferences(store)

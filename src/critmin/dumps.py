@@ -4,6 +4,11 @@ Each dataset version is a release; its dumps are written once into the store
 folder, named after the version, and never change (so they can be served with
 `Cache-Control: immutable`), each with a `.sha256` file. Their triple counts are
 those the endpoint reports for the same graph.
+
+The dataset version moves only when public data changes (a staged contribution
+does not make a release). Old releases are pruned: the newest
+CRITMIN_DUMP_RETENTION (default 5) are kept, and every release whose folder holds
+a file named KEEP (a tagged release: `touch dumps/<version>/KEEP`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 from dataclasses import asdict, dataclass
@@ -82,7 +88,31 @@ def ensure_dumps(store: EmbeddedStore, store_path: Path) -> list[Dump]:
             (folder / f"{name}.sha256").write_text(f"{digest}  {name}\n")
             dumps.append(Dump(kind, name, media_type, compression, len(payload), digest, count, description))
         _write(index, json.dumps([asdict(d) for d in dumps], indent=1).encode(), False)
+        prune_releases(store_path, retention())
         return dumps
+
+
+def retention() -> int:
+    value = os.environ.get("CRITMIN_DUMP_RETENTION", "")
+    return int(value) if value.strip() else 5
+
+
+def prune_releases(store_path: Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` complete releases, sparing tagged ones (KEEP);
+    returns the versions removed."""
+    root = store_path / "dumps"
+    releases = sorted(
+        (p for p in root.iterdir() if (p / "index.json").is_file()),
+        key=lambda p: (p / "index.json").stat().st_mtime_ns,
+        reverse=True,
+    )
+    removed = []
+    for folder in releases[max(keep, 1) :]:
+        if (folder / "KEEP").exists():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed
 
 
 def find_dump(store_path: Path, file_name: str) -> Path | None:
