@@ -94,7 +94,7 @@ def start_server(store: Path | str, log_dir: Path, **environment: str) -> Server
     # Rate limiting and the per-client query cap are on by default, loopback included; the
     # suite's servers take many requests from one address, so they run without them
     # unless a test sets them (test_fair_share, test_query_limits).
-    unlimited = {"CRITMIN_RATE_LIMIT": "0", "CRITMIN_CLIENT_QUERIES": "0"}
+    unlimited = {"CRITMIN_RATE_LIMIT": "0", "CRITMIN_CLIENT_QUERIES": "0", "CRITMIN_CLIENT_UPLOADS": "0"}
     env = {**os.environ, "CRITMIN_HOME": str(PROJECT), **unlimited, **environment}
     command = [sys.executable, "-m", "critmin.cli", "serve", "--store", str(store), "--port", str(port),
                "--log-level", "warning"]  # fmt: skip

@@ -121,3 +121,26 @@ def test_forwarded_for_from_an_untrusted_peer_does_not_split_a_client(server_sto
             assert first.result()[0] == 503
     finally:
         server.stop()
+
+
+def test_one_upload_at_a_time_per_client(server_store, tmp_path):
+    store = copy_store(server_store, tmp_path / "store")
+    server = start_server(store, tmp_path, CRITMIN_CLIENT_UPLOADS="1")
+    turtle = {"Content-Type": "text/turtle"}
+
+    def slow_body():
+        for _ in range(3):
+            time.sleep(0.5)
+            yield b"# still sending\n"
+        yield b'<http://example.org/s> <http://www.w3.org/2000/01/rdf-schema#label> "x" .\n'
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(httpx.post, f"{server.url}/validate", content=slow_body(), headers=turtle, timeout=60)
+            time.sleep(0.5)
+            second = httpx.post(f"{server.url}/validate", content=b"", headers=turtle, timeout=60)
+            assert second.status_code == 429 and "upload in progress" in second.text
+            assert first.result().status_code in (200, 422)
+        assert httpx.post(f"{server.url}/validate", content=b"", headers=turtle, timeout=60).status_code != 429
+    finally:
+        server.stop()

@@ -195,6 +195,9 @@ class ContributionService:
         self.limits = limits or Limits()
         self.auto_publish = auto_publish
         self.write_lock = threading.Lock()
+        # SHACL validation runs in this process: at most two at once, so uploads cannot
+        # take every core or stack up memory (the parse before it is sandboxed).
+        self._validation_slots = threading.BoundedSemaphore(2)
         self._shapes_cache: tuple[str, rdflib.Graph, rdflib.Graph, str] | None = None
         self._public: tuple[str, tuple[str, ...] | None] = ("", None)
         live.show_only(self.public_graphs)
@@ -220,6 +223,14 @@ class ContributionService:
 
         Blank nodes (kept as such by the Graph Store Protocol) are named for the check
         only: pyshacl takes IRIs as focus nodes, and no node may escape validation."""
+        if not self._validation_slots.acquire(timeout=10):
+            raise ContributionError("the validator is busy with other uploads; try again shortly", 503)
+        try:
+            return self._validate(triples)
+        finally:
+            self._validation_slots.release()
+
+    def _validate(self, triples: list[ox.Triple]) -> validation.ValidationReport:
         store = self.live.get()
 
         def named(term):

@@ -64,10 +64,13 @@ class ClientMiddleware:
     routes, and 429 with Retry-After for clients over their rate (plain ASGI: no
     per-request task overhead). /health is never throttled: monitoring must see in."""
 
-    def __init__(self, app, limiter: RateLimiter, trusted_proxies: tuple):
+    UPLOADS = ("/validate", "/contributions", "/store")
+
+    def __init__(self, app, limiter: RateLimiter, trusted_proxies: tuple, uploads_per_client: int = 1):
         self.app = app
         self.limiter = limiter
         self.trusted = trusted_proxies
+        self.uploads = ConcurrencyCap(uploads_per_client)  # parsing and validating are costly
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -86,6 +89,17 @@ class ClientMiddleware:
                 )
                 await response(scope, receive, send)
                 return
+        if scope["method"] in ("POST", "PUT") and scope["path"].startswith(self.UPLOADS):
+            if not self.uploads.acquire(address):
+                response = to_response(error_reply(429, "this client already has an upload in progress",
+                                                   **{"Retry-After": "1"}))  # fmt: skip
+                await response(scope, receive, send)
+                return
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.uploads.release(address)
+            return
         await self.app(scope, receive, send)
 
 
@@ -147,7 +161,8 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
         max_age=86400,
     )
 
-    app.add_middleware(ClientMiddleware, limiter=limiter, trusted_proxies=config.trusted_proxies)
+    app.add_middleware(ClientMiddleware, limiter=limiter, trusted_proxies=config.trusted_proxies,
+                       uploads_per_client=config.client_uploads)  # fmt: skip
     app.add_middleware(SecurityHeadersMiddleware)
 
     @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
