@@ -105,7 +105,7 @@ def start_server(store: Path | str, log_dir: Path, **environment: str) -> Server
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()}")
         try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:  # derived documents made too
                 return Server(url, process, log)
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -116,3 +116,15 @@ def start_server(store: Path | str, log_dir: Path, **environment: str) -> Server
 def copy_store(source: Path, target: Path) -> Path:
     shutil.copytree(source, target, symlinks=True)
     return target
+
+
+def wait_for_derived(url: str, timeout: float = 120) -> None:
+    """Wait until the server's derived documents (VoID, dumps, sitemap) are those of its
+    current data: they are made in the background after each change."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        derived = httpx.get(f"{url}/health", timeout=10).json()["derived"]
+        if derived["current"] and not derived["generating"]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"derived documents still not current after {timeout} s")

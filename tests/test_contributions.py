@@ -318,7 +318,9 @@ def test_kill_during_write_leaves_contribution_all_in_or_all_out(store_path, tmp
         for graph in graphs:
             assert len(store.graph_quads(graph)) == (triples // 7) * 7
         del store
-    assert "killed" in outcomes or any(o != 201 for o in outcomes) or len(outcomes) == 5
+    # At least one kill must have cut a request short, or the test proved nothing. (This
+    # line once ended `or len(outcomes) == 5`, which always held.)
+    assert "killed" in outcomes, outcomes
     restarted = start_server(folder, tmp_path)
     try:
         assert httpx.get(f"{restarted.url}/health").status_code == 200

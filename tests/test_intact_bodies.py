@@ -9,6 +9,7 @@ HTTP/1.1 so that nothing between them and the server rewrites the headers.
 from __future__ import annotations
 
 import http.client
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -85,3 +86,25 @@ def test_empty_chunked_put_changes_nothing(body_server):
     status, answer = raw_request(body_server.url, "PUT", GRAPH, writer, iter([]))
     assert status == 400 and b"empty" in answer, answer
     assert graph_size(body_server.url) == 2
+
+
+def test_a_long_get_query_is_answered_even_when_it_arrives_in_pieces(body_server):
+    """A ~30 KB request line sent in 2 KB pieces: h11 must buffer it whole (its default
+    bound, 16 KB, closed such connections, which clients saw as a reset)."""
+    import socket
+    from urllib.parse import quote, urlsplit
+
+    values = " ".join(f"<http://example.org/item/{i:06d}>" for i in range(600))
+    query = quote(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {values} }} }}")
+    request = f"GET /sparql?format=json&query={query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    assert len(request) > 20_000
+    parts = urlsplit(body_server.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        for start in range(0, len(request), 2048):
+            sock.sendall(request[start : start + 2048])
+            time.sleep(0.005)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert b'"600"' in answer

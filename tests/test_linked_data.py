@@ -14,6 +14,7 @@ import pyshacl
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
+from servers import wait_for_derived
 
 from critmin.linked_data import local_path
 
@@ -156,6 +157,7 @@ def test_harvest_by_dumps_and_by_crawling_gives_the_endpoint_graph(harvest_serve
 def assert_harvests_agree_with_the_endpoint(harvest_server) -> None:
     """Two harvesters start from /.well-known/void only; both end with the graph the
     endpoint's CONSTRUCT gives (also run on every store, in test_engines)."""
+    wait_for_derived(harvest_server.url)
     graph = void_graph(harvest_server)
     dataset = rdflib.URIRef("https://w3id.org/critmin/id/dataset")
     endpoint = str(graph.value(dataset, VOID.sparqlEndpoint))

@@ -208,8 +208,13 @@ def uvicorn_options(host: str, port: int, log_level: str) -> dict:
     carries `Upgrade:` (Java's HTTP client, and so Apache Jena, sends `Upgrade: h2c` by
     default): a Graph Store PUT then reached the handler empty and emptied the graph.
     h11 ignores an upgrade it does not perform and delivers the body intact.
+
+    h11 bounds the request line and headers (16 KB by default, past which the client
+    sees its connection closed); 64 KB admits the long GET queries of SPARQL clients
+    (a VALUES list of a few hundred IRIs). Longer queries are POSTed.
     """
-    return {"host": host, "port": port, "log_level": log_level, "proxy_headers": False, "http": "h11"}
+    return {"host": host, "port": port, "log_level": log_level, "proxy_headers": False, "http": "h11",
+            "h11_max_incomplete_event_size": 64 * 1024}  # fmt: skip
 
 
 def cmd_token(args) -> int:

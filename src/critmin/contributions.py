@@ -439,6 +439,7 @@ class ContributionService:
                 self.refresh_inferences(store)
         if status == "published":  # staged data is not public: the feed says nothing of it yet
             changes.ChangeLog(self.store_path).append(self._activities("Create", triples, record))
+        self.live.notify()
         return record, report, None
 
     @staticmethod
@@ -497,6 +498,7 @@ class ContributionService:
             self.refresh_inferences(store)
         published = self.get(identifier)
         changes.ChangeLog(self.store_path).append(self._activities("Create", triples, published, before))
+        self.live.notify()
         return published
 
     def withdraw(self, identifier: str, who: str) -> Record:
@@ -519,6 +521,7 @@ class ContributionService:
         withdrawn = self.get(identifier)
         if record.status == "published":
             changes.ChangeLog(self.store_path).append(self._removal_activities(triples, withdrawn))
+        self.live.notify()
         return withdrawn
 
     def _removal_activities(self, triples, record: Record) -> list[dict]:

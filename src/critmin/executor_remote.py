@@ -29,6 +29,10 @@ class RemoteExecutor:
         self._slots = asyncio.Semaphore(concurrency)
         self._client: httpx.AsyncClient | None = None
 
+    def state(self) -> dict:
+        """For /health: from memory, no I/O (the engine's own health is the engine's)."""
+        return {"kind": "remote engine", "url": self.store.url, "free_slots": self._slots._value}
+
     async def start(self) -> None:
         self._client = httpx.AsyncClient(timeout=None)
 

@@ -109,6 +109,7 @@ class GraphStore:
         changes.ChangeLog(self.contributions.store_path).append(
             [changes.activity("Update" if existed else "Create", graph, "Graph", summary=f"graph store write by {who}")]
         )
+        self.live.notify()
         return not existed
 
     def delete(self, graph: str, who: str) -> bool:
@@ -127,6 +128,7 @@ class GraphStore:
         changes.ChangeLog(self.contributions.store_path).append(
             [changes.activity("Delete", graph, "Graph", summary=f"graph store delete by {who}")]
         )
+        self.live.notify()
         return True
 
 

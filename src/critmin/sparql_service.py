@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import rdflib
+
 from critmin import negotiation
 from critmin.executor import QueryPool, QueryTimeout, WorkerCrashed
 from critmin.query_text import RequestRejected, check_services, inspect_query
@@ -42,6 +44,10 @@ DESCRIPTION_OFFERS = [
     ("application/json", "json-ld"),
     ("application/xml", "xml"),
 ]
+DESCRIPTION_FILES = {  # media type: the derived document's file suffix (critmin.derived.RDF_FORMATS)
+    "text/turtle": "ttl", "application/ld+json": "jsonld", "application/rdf+xml": "rdf",
+    "application/n-triples": "nt", "application/json": "jsonld", "application/xml": "rdf",
+}  # fmt: skip
 FORMAT_NAMES = {
     "json": ("json", "jsonld"),
     "xml": ("xml", "rdfxml"),
@@ -102,6 +108,7 @@ class SparqlService:
         self.live = live
         self.cache = cache
         self.public_graphs = public_graphs or (lambda: None)  # the default dataset's graphs
+        self.derived = None  # critmin.derived.DerivedDocuments, set by the app
 
     @property
     def endpoint(self) -> str:
@@ -149,20 +156,28 @@ class SparqlService:
 
     # --- the request ---------------------------------------------------------------
 
-    def describe(self, accept: str | None) -> Reply:
-        store = self.live.get()
-        media_type = negotiation.choose(accept, [m for m, _ in DESCRIPTION_OFFERS])
-        if media_type is None:
-            return error_reply(406, "the service description is available as Turtle, JSON-LD, RDF/XML, N-Triples")
-        graph = describe_service(
+    def service_graph(self, store) -> rdflib.Graph:
+        """The service description with the store's counts: a derived document, made
+        when the data changes (critmin.derived), never on a request."""
+        return describe_service(
             self.endpoint,
             store.graph_summaries(),
             count_union_triples(store),
             federation=bool(self.settings.service_allowlist),
             version=store.dataset_version(),
         )
-        body = graph.serialize(format=dict(DESCRIPTION_OFFERS)[media_type], encoding="utf-8")
-        return Reply(200, {"Vary": "Accept"}, body, media_type=with_charset(media_type))
+
+    def describe(self, accept: str | None) -> Reply:
+        media_type = negotiation.choose(accept, [m for m, _ in DESCRIPTION_OFFERS])
+        if media_type is None:
+            return error_reply(406, "the service description is available as Turtle, JSON-LD, RDF/XML, N-Triples")
+        current = self.derived.current() if self.derived is not None else None
+        if current is None:
+            return error_reply(503, "the service description is being made; try again shortly", **{"Retry-After": "5"})
+        key = DESCRIPTION_FILES[media_type]
+        body = current.service_file(key).read_bytes()
+        return Reply(200, {"Vary": "Accept", "ETag": f'W/"sd-{current.version}-{key}"'}, body,
+                     media_type=with_charset(media_type))  # fmt: skip
 
     async def handle(self, request: ProtocolRequest, accept: str | None, if_none_match: str | None) -> Reply:
         try:

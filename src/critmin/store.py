@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,15 +175,20 @@ class LiveStore:
         self._target: Path | None = None
         self._store: EmbeddedStore | None = None
         self._writes = 0
+        self._opening = threading.Lock()  # handlers run in threads: open the database once
+        self.listeners: list[Callable[[], None]] = []  # told after every write
 
     def get(self) -> EmbeddedStore:
         target = (self.store_path / CURRENT_LINK).resolve()
-        if self._store is None or target != self._target:
-            self._store = None  # release a writable database before opening the next
-            self._store = EmbeddedStore.open(self.store_path, writable=self.writable)
-            self._store.visible_graphs = self.visible_graphs
-            self._target = target
-        return self._store
+        if self._store is not None and target == self._target:
+            return self._store
+        with self._opening:
+            if self._store is None or target != self._target:
+                self._store = None  # release a writable database before opening the next
+                self._store = EmbeddedStore.open(self.store_path, writable=self.writable)
+                self._store.visible_graphs = self.visible_graphs
+                self._target = target
+            return self._store
 
     @property
     def generation(self) -> str:
@@ -200,6 +206,12 @@ class LiveStore:
         self._writes += 1
         if self._store is not None:
             self._store.forget_cached()
+
+    def notify(self) -> None:
+        """Tell the listeners that a write unit (a publish with its inferences, say) is
+        complete: what they read now is consistent."""
+        for listener in self.listeners:
+            listener()
 
 
 @contextlib.contextmanager

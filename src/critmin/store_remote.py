@@ -270,6 +270,7 @@ class RemoteLiveStore:
         self.store_path = None
         self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
         self._writes = 0
+        self.listeners: list[Callable[[], None]] = []  # told after every write
 
     def get(self) -> RemoteStore:
         return self.store
@@ -285,6 +286,11 @@ class RemoteLiveStore:
     def changed(self) -> None:
         self._writes += 1
         self.store.forget_cached()
+
+    def notify(self) -> None:
+        """Tell the listeners that a write unit is complete."""
+        for listener in self.listeners:
+            listener()
 
 
 is_remote = settings.is_url

@@ -6,10 +6,12 @@ sparql_protocol, sparql_service, executor and store, which the CLI uses too.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -21,6 +23,7 @@ from starlette.background import BackgroundTask
 
 from critmin import __version__, queries, settings
 from critmin.contributions import ContributionService, Limits
+from critmin.derived import DerivedDocuments
 from critmin.executor import QueryPool
 from critmin.executor_remote import RemoteExecutor
 from critmin.graph_store import GraphStore
@@ -34,8 +37,10 @@ from critmin.store import LiveStore, StoreMissingError
 from critmin.store_remote import RemoteLiveStore
 from critmin.tokens import TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
+from critmin.web.bounded import RETRY_AFTER, Overrun
 from critmin.web.contribution_routes import create_router as contribution_router
 from critmin.web.graph_store_routes import create_router as graph_store_router
+from critmin.web.head import HeadMiddleware
 from critmin.web.linked_data_routes import create_router
 from critmin.web.security_headers import SecurityHeadersMiddleware
 
@@ -62,7 +67,7 @@ def to_response(reply: Reply) -> Response:
 class ClientMiddleware:
     """Who the client is (behind trusted proxies only), kept in the request state for the
     routes, and 429 with Retry-After for clients over their rate (plain ASGI: no
-    per-request task overhead). /health is never throttled: monitoring must see in."""
+    per-request task overhead). /health and /ready are never throttled: monitoring must see in."""
 
     UPLOADS = ("/validate", "/contributions", "/store")
 
@@ -80,7 +85,7 @@ class ClientMiddleware:
         forwarded = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"), None)
         address = client_address(peer[0] if peer else None, forwarded, self.trusted)
         scope.setdefault("state", {})["client_address"] = address
-        if scope["path"] != "/health":
+        if scope["path"] not in ("/health", "/ready"):
             wait = self.limiter.retry_after(address)
             if wait is not None:
                 seconds = self.limiter.header_value(wait)
@@ -111,8 +116,20 @@ def swagger_folder() -> Path:
     return settings.project_home() / "web" / "node_modules" / "swagger-ui-dist"
 
 
-def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
-    config = service_settings or ServiceSettings.from_environment()
+@dataclass
+class Parts:
+    """What the app is made of, opened from the settings."""
+
+    config: ServiceSettings
+    state_path: Path
+    live: LiveStore | RemoteLiveStore
+    pool: QueryPool | RemoteExecutor
+    contributions: ContributionService
+    sparql: SparqlService
+    derived: DerivedDocuments
+
+
+def open_parts(config: ServiceSettings) -> Parts:
     if config.store_url:
         state_path = settings.state_path_for(config.store_url)
         live = RemoteLiveStore(config.store_url)
@@ -128,15 +145,57 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
         live, state_path, Limits(max_bytes=config.max_contribution_bytes), auto_publish=config.auto_publish
     )
     sparql = SparqlService(config, pool, live, ResultCache(config.cache_bytes), contributions.public_graphs)
+    derived = DerivedDocuments(live, state_path, config.base_url, service_description=sparql.service_graph)
+    sparql.derived = derived
+    live.listeners.append(derived.refresh)  # a write makes new derived documents, in the background
+    return Parts(config, state_path, live, pool, contributions, sparql, derived)
+
+
+def install_middleware(app: FastAPI, config: ServiceSettings) -> None:
+    """Outermost last: security headers, then HEAD, client identity and limits, CORS, gzip."""
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=86400,
+    )
     limiter = RateLimiter(config.rate_limit_per_minute, limit_loopback=config.rate_limit_loopback)
-    query_slots = ConcurrencyCap(config.client_queries or 0)
+    app.add_middleware(ClientMiddleware, limiter=limiter, trusted_proxies=config.trusted_proxies,
+                       uploads_per_client=config.client_uploads)  # fmt: skip
+    app.add_middleware(HeadMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    async def overrun(_: Request, error: Overrun) -> Response:
+        return to_response(error_reply(503, str(error), **{"Retry-After": str(RETRY_AFTER)}))
+
+    app.add_exception_handler(Overrun, overrun)
+
+
+async def watch_for_new_data(derived: DerivedDocuments, every: float = 2.0) -> None:
+    """Notice a rebuild made by another process (`critmin build` swaps the store) and
+    make its derived documents; writes through this service tell `derived` directly."""
+    while True:
+        with contextlib.suppress(Exception):  # a store being swapped: try again next round
+            await asyncio.to_thread(derived.refresh)
+        await asyncio.sleep(every)
+
+
+def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
+    config = service_settings or ServiceSettings.from_environment()
+    parts = open_parts(config)
+    pool, derived = parts.pool, parts.derived
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         await pool.start()
+        watcher = asyncio.create_task(watch_for_new_data(derived))
         try:
             yield
         finally:
+            watcher.cancel()
             await pool.close()
 
     app = FastAPI(
@@ -150,20 +209,27 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.config = config
     app.state.pool = pool
-    app.state.sparql = sparql
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=EXPOSED_HEADERS,
-        max_age=86400,
+    app.state.sparql = parts.sparql
+    install_middleware(app, config)
+    add_core_routes(app, parts)
+    app.include_router(create_router(parts.live, config.base_url, parts.state_path, derived, config.route_timeout))
+    tokens = TokenRegistry(parts.state_path)
+    app.include_router(contribution_router(parts.contributions, tokens, config.base_url, config.max_contribution_bytes))
+    app.include_router(
+        graph_store_router(GraphStore(parts.contributions), tokens, config.base_url, config.max_contribution_bytes)
     )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if yasgui_folder().is_dir():
+        app.mount("/vendor/yasgui", StaticFiles(directory=yasgui_folder()), name="yasgui")
+    if swagger_folder().is_dir():
+        app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_folder()), name="swagger-ui")
+    return app
 
-    app.add_middleware(ClientMiddleware, limiter=limiter, trusted_proxies=config.trusted_proxies,
-                       uploads_per_client=config.client_uploads)  # fmt: skip
-    app.add_middleware(SecurityHeadersMiddleware)
+
+def add_core_routes(app: FastAPI, parts: Parts) -> None:
+    """/sparql, /health, /ready, the gallery, the home page and the API docs."""
+    config, sparql, derived, pool = parts.config, parts.sparql, parts.derived, parts.pool
+    query_slots = ConcurrencyCap(config.client_queries or 0)
 
     @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
     async def sparql_endpoint(request: Request) -> Response:
@@ -193,13 +259,26 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
             query_slots.release(client)
         return to_response(reply)
 
-    @app.get("/health", summary="liveness and the dataset version")
+    @app.get("/health", summary="liveness: answers from memory, whatever else runs")
     async def health() -> JSONResponse:
-        store = live.get()
         return JSONResponse(
-            {"status": "ok", "version": __version__, "dataset_version": store.dataset_version()},
+            {"status": "ok", "version": __version__, "dataset_version": derived.live_version,
+             "workers": pool.state(), "derived": derived.status()},
             headers={"Cache-Control": "no-store"},
-        )
+        )  # fmt: skip
+
+    @app.get("/ready", summary="readiness: the store serves and its derived documents exist")
+    async def ready() -> JSONResponse:
+        workers = pool.state()
+        problems = []
+        if derived.live_version is None:
+            problems.append("the store has not been read yet")
+        if derived.current() is None:
+            problems.append("the derived documents (VoID, dumps, sitemap) are not made yet")
+        if workers.get("alive", 1) == 0:
+            problems.append("no query worker is alive")
+        body = {"ready": not problems, "problems": problems, "workers": workers, "derived": derived.status()}
+        return JSONResponse(body, status_code=503 if problems else 200, headers={"Cache-Control": "no-store"})
 
     @app.get("/api/queries", summary="the competency questions: the query editor's gallery")
     async def gallery() -> JSONResponse:
@@ -217,16 +296,3 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
-
-    app.include_router(create_router(live, config.base_url, state_path))
-    tokens = TokenRegistry(state_path)
-    app.include_router(contribution_router(contributions, tokens, config.base_url, config.max_contribution_bytes))
-    app.include_router(
-        graph_store_router(GraphStore(contributions), tokens, config.base_url, config.max_contribution_bytes)
-    )
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    if yasgui_folder().is_dir():
-        app.mount("/vendor/yasgui", StaticFiles(directory=yasgui_folder()), name="yasgui")
-    if swagger_folder().is_dir():
-        app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_folder()), name="swagger-ui")
-    return app

@@ -18,10 +18,12 @@ import rdflib
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from critmin import changes, dumps, html_views, linked_data, negotiation, void
+from critmin import changes, dumps, html_views, linked_data, negotiation
+from critmin.derived import DerivedDocuments
 from critmin.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI
 from critmin.rdf_input import to_rdflib_graph
 from critmin.store import LiveStore
+from critmin.web.bounded import RETRY_AFTER, off_loop
 
 REPRESENTATIONS = {  # suffix: (media type, rdflib format)
     "ttl": ("text/turtle", "turtle"),
@@ -43,13 +45,22 @@ def split_suffix(path: str) -> tuple[str, str | None]:
 
 
 def choose(request: Request, suffix: str | None, offers: list[str]) -> str | None:
-    """The representation (a key of REPRESENTATIONS): suffix, then ?format=, then Accept."""
+    """The representation (a key of REPRESENTATIONS): suffix, then ?format=, then Accept.
+    `text/plain` is N-Triples (as on /sparql): rdflib asks for it with format="nt"."""
     requested = suffix or request.query_params.get("format")
     if requested:
         key = FORMAT_ALIASES.get(requested, requested)
         return key if key in offers else None
-    media = negotiation.choose(request.headers.get("accept"), [REPRESENTATIONS[k][0] for k in offers])
+    media_types = [REPRESENTATIONS[k][0] for k in offers] + (["text/plain"] if "nt" in offers else [])
+    media = negotiation.choose(request.headers.get("accept"), media_types)
+    if media == "text/plain":
+        return "nt"
     return next((k for k in offers if REPRESENTATIONS[k][0] == media), None)
+
+
+def not_ready(what: str) -> Response:
+    return Response(f"{what} is being made for the current data; try again in a few seconds\n", 503,
+                    headers={"Retry-After": str(RETRY_AFTER)}, media_type="text/plain; charset=utf-8")  # fmt: skip
 
 
 def not_acceptable(offers: list[str]) -> Response:
@@ -98,7 +109,9 @@ def http_date(iso: str | None) -> str | None:
     return format_datetime(datetime.fromisoformat(iso.replace("Z", "+00:00")), usegmt=True)
 
 
-def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter:
+def create_router(live: LiveStore, base_url: str, store_path: Path, derived: DerivedDocuments,
+                  budget: float = 10.0) -> APIRouter:  # fmt: skip
+    """The routes; every store or disk access runs off the event loop within `budget` s."""
     router = APIRouter()
 
     def modified() -> str | None:
@@ -119,13 +132,9 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
                   '</.well-known/void>; rel="describedby"; type="text/turtle"']  # fmt: skip
         return ", ".join(parts)
 
-    async def dereference(request: Request, kind: str, path: str) -> Response:
-        resource_path, suffix = split_suffix(path)
+    def render_resource(request: Request, kind: str, resource_path: str, key: str, offers: list[str]) -> Response:
+        """Describe and render one resource (blocking: runs in a thread)."""
         iri = f"{linked_data.PUBLIC_BASE}{kind}/{resource_path}"
-        offers = ["ttl", "html", "nt", "jsonld", "rdf"]
-        key = choose(request, suffix, offers)
-        if key is None:
-            return not_acceptable(offers)
         store = live.get()
         description = linked_data.describe(store, iri)
         if description is None:
@@ -153,6 +162,14 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
         document = f"{base_url}{service_path}.{key}"
         return rdf_response(linked_data.as_graph(description, document, f"{base_url}/sparql"), key, headers)
 
+    async def dereference(request: Request, kind: str, path: str) -> Response:
+        resource_path, suffix = split_suffix(path)
+        offers = ["ttl", "html", "nt", "jsonld", "rdf"]
+        key = choose(request, suffix, offers)
+        if key is None:
+            return not_acceptable(offers)
+        return await off_loop(render_resource, request, kind, resource_path, key, offers, budget=budget)
+
     @router.get("/id/{path:path}", summary="dereference an instance IRI https://w3id.org/critmin/id/...")
     async def instance(request: Request, path: str) -> Response:
         return await dereference(request, "id", path)
@@ -169,20 +186,17 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
         if key in parsed:
             return parsed[key]
         store = live.get()
-        graph = to_rdflib_graph(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"))
+        graph = to_rdflib_graph(store.graph_quads(name))
         for prefix, namespace in (("cm", ONTOLOGY_IRI + "#"), ("cms", SHAPES_IRI + "#"), ("sh", str(rdflib.SH)),
                                   ("skos", str(rdflib.SKOS)), ("dct", str(rdflib.DCTERMS))):  # fmt: skip
             graph.bind(prefix, namespace, override=True)
-        parsed.clear()  # only the current state is worth keeping
+        if len(parsed) > 4:
+            parsed.clear()  # only the current state is worth keeping
         parsed[key] = graph
         return graph
 
-    async def document(request: Request, stem: str, suffix: str | None, graph_name: str, iri: str, render) -> Response:
-        """The ontology or the shapes as a negotiated document served at `stem`."""
-        offers = ["html", "ttl", "nt", "jsonld", "rdf"]
-        key = choose(request, suffix, offers)
-        if key is None:
-            return not_acceptable(offers)
+    def render_document(request: Request, stem: str, key: str, graph_name: str, iri: str, render,
+                        offers: list[str]) -> Response:  # fmt: skip
         store = live.get()
         conditional = Conditional(request, (store.dataset_version(), graph_name, key), modified())
         headers = {**conditional.headers(), "Vary": "Accept", "Content-Location": f"{stem}.{key}",
@@ -194,6 +208,14 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
             return Response(render(graph, iri, alternates(stem, offers[1:])), media_type="text/html; charset=utf-8",
                             headers=headers)  # fmt: skip
         return rdf_response(graph, key, headers)
+
+    async def document(request: Request, stem: str, suffix: str | None, graph_name: str, iri: str, render) -> Response:
+        """The ontology or the shapes as a negotiated document served at `stem`."""
+        offers = ["html", "ttl", "nt", "jsonld", "rdf"]
+        key = choose(request, suffix, offers)
+        if key is None:
+            return not_acceptable(offers)
+        return await off_loop(render_document, request, stem, key, graph_name, iri, render, offers, budget=budget)
 
     def version_of(graph_name: str) -> str:
         graph = stored_graph(graph_name)
@@ -207,7 +229,7 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
     @router.get("/ontology/{version}", summary="a version of the ontology (its owl:versionIRI)")
     async def ontology_version(request: Request, version: str) -> Response:
         number, suffix = split_suffix(version)
-        if number != version_of(str(ONTOLOGY_GRAPH)):
+        if number != await off_loop(version_of, str(ONTOLOGY_GRAPH), budget=budget):
             return Response(f"no ontology version {number}\n", 404, media_type="text/plain; charset=utf-8")
         stem = f"/ontology/{number}"
         return await document(request, stem, suffix, str(ONTOLOGY_GRAPH), ONTOLOGY_IRI, html_views.ontology_page)
@@ -217,33 +239,46 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
     async def shapes(request: Request, suffix: str | None = None) -> Response:
         return await document(request, "/shapes", suffix, str(SHAPES_GRAPH), SHAPES_IRI, html_views.shapes_page)
 
+    def derived_conditional(request: Request, what: str, key: str):
+        """ETag and Last-Modified of the derived documents being served (their own version)."""
+        current = derived.current()
+        if current is None:
+            return None, None
+        return current, Conditional(request, (current.version, what, key), http_date(current.modified))
+
     @router.get("/.well-known/void", summary="VoID + DCAT description of the dataset")
     async def void_description(request: Request) -> Response:
         offers = ["ttl", "nt", "jsonld", "rdf"]
         key = choose(request, None, offers)
         if key is None:
             return not_acceptable(offers)
-        store = live.get()
-        conditional = Conditional(request, (store.dataset_version(), "void", key), modified())
-        headers = {**conditional.headers(), "Vary": "Accept"}
+        current, conditional = derived_conditional(request, "void", key)
+        if current is None:
+            return not_ready("The dataset description")
         if (answer := conditional.not_modified()) is not None:
             return answer
-        release = dumps.ensure_dumps(store, store_path)
-        return rdf_response(void.describe_dataset(store, base_url, release, store.modified()), key, headers)
+        media = REPRESENTATIONS[key][0]
+        return FileResponse(current.void_file(key), headers={**conditional.headers(), "Vary": "Accept"},
+                            media_type=f"{media}; charset=utf-8" if media.startswith("text/") else media)  # fmt: skip
 
     @router.get("/dumps/", summary="the current release's dumps")
-    async def dump_index() -> JSONResponse:
-        release = dumps.ensure_dumps(live.get(), store_path)
-        return JSONResponse([{**d.__dict__, "url": f"{base_url}/dumps/{d.file_name}"} for d in release])
+    async def dump_index() -> Response:
+        current = derived.current()
+        if current is None:
+            return not_ready("The release")
+        return JSONResponse([{**d.__dict__, "url": f"{base_url}/dumps/{d.file_name}"} for d in current.dumps],
+                            headers={"ETag": f'W/"dumps-{current.version}"', "Cache-Control": "no-cache"})  # fmt: skip
 
     @router.get("/dumps/{name}", summary="a dump file, its .sha256, or the `latest` alias")
     async def dump_file(name: str) -> Response:
         if name.startswith("latest."):
-            release = dumps.ensure_dumps(live.get(), store_path)
+            current = derived.current()
+            if current is None:
+                return not_ready("The release")
             wanted = name.removeprefix("latest.")
-            for dump in release:
-                current = dump.file_name.split(".", 1)[1]
-                if wanted in (current, current + ".sha256"):
+            for dump in current.dumps:
+                suffix = dump.file_name.split(".", 1)[1]
+                if wanted in (suffix, suffix + ".sha256"):
                     target = dump.file_name + (".sha256" if wanted.endswith(".sha256") else "")
                     return RedirectResponse(f"/dumps/{target}", 302, headers={"Cache-Control": "no-cache"})
             return Response(f"no dump {name}\n", 404, media_type="text/plain; charset=utf-8")
@@ -254,39 +289,35 @@ def create_router(live: LiveStore, base_url: str, store_path: Path) -> APIRouter
             "application/gzip" if name.endswith(".gz") else "text/turtle; charset=utf-8")  # fmt: skip
         return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
-    @router.get("/changes", summary="the change feed (Activity Streams 2.0 OrderedCollection)")
-    async def change_feed(request: Request) -> Response:
+    def feed(request: Request, number: int | None) -> Response:
         log = changes.ChangeLog(store_path)
-        conditional = Conditional(request, ("changes", len(log.activities())), http_date(log.last_modified()))
-        if (answer := conditional.not_modified()) is not None:
-            return answer
-        return JSONResponse(log.collection(base_url), headers=conditional.headers(), media_type=ACTIVITY_STREAMS)
-
-    @router.get("/changes/page/{number}", summary="one page of the change feed")
-    async def change_page(request: Request, number: int) -> Response:
-        log = changes.ChangeLog(store_path)
-        content = log.page(base_url, number)
-        if content is None:
-            return Response(f"no page {number}\n", 404, media_type="text/plain; charset=utf-8")
-        conditional = Conditional(request, ("changes", number, len(content["orderedItems"])), None)
+        if number is None:
+            conditional = Conditional(request, ("changes", len(log.activities())), http_date(log.last_modified()))
+            content = log.collection(base_url)
+        else:
+            content = log.page(base_url, number)
+            if content is None:
+                return Response(f"no page {number}\n", 404, media_type="text/plain; charset=utf-8")
+            conditional = Conditional(request, ("changes", number, len(content["orderedItems"])), None)
         if (answer := conditional.not_modified()) is not None:
             return answer
         return JSONResponse(content, headers=conditional.headers(), media_type=ACTIVITY_STREAMS)
 
+    @router.get("/changes", summary="the change feed (Activity Streams 2.0 OrderedCollection)")
+    async def change_feed(request: Request) -> Response:
+        return await off_loop(feed, request, None, budget=budget)
+
+    @router.get("/changes/page/{number}", summary="one page of the change feed")
+    async def change_page(request: Request, number: int) -> Response:
+        return await off_loop(feed, request, number, budget=budget)
+
     @router.get("/sitemap.xml", summary="every HTML page, with lastmod")
     async def sitemap(request: Request) -> Response:
-        store = live.get()
-        last = modified()
-        lastmod = parsedate_to_datetime(last).date().isoformat() if last else None
-        conditional = Conditional(request, (store.dataset_version(), "sitemap"), last)
+        current, conditional = derived_conditional(request, "sitemap", "xml")
+        if current is None:
+            return not_ready("The sitemap")
         if (answer := conditional.not_modified()) is not None:
             return answer
-        urls = [f"{base_url}/", f"{base_url}/ontology", f"{base_url}/shapes"]
-        urls += [f"{base_url}{linked_data.local_path(iri)}" for iri in linked_data.subject_iris(store)]
-        entries = "".join(
-            f"<url><loc>{u}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>\n" for u in urls
-        )
-        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n'
-        return Response(body, media_type="application/xml", headers=conditional.headers())
+        return FileResponse(current.sitemap_file, media_type="application/xml", headers=conditional.headers())
 
     return router

@@ -1,0 +1,186 @@
+"""Derived documents, made when the data changes and served from disk.
+
+The VoID/DCAT description, the dumps, the sitemap and the service description are
+aggregates over the whole store: at a million triples they take tens of seconds.
+They are made once per dataset version, in a background thread, and written to
+`<state>/derived/<version>/` (the dumps to `<state>/dumps/<version>/`). A version is
+complete when its `index.json` exists, written last; until a new version is complete
+the previous one is served, with its own version in ETag and Last-Modified. After a
+crash mid-way, the next start serves the last complete version and makes the new one.
+
+A request never triggers the work: `refresh()` is called after each write, at start,
+and by a periodic check that notices a rebuild done by another process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import rdflib
+
+from critmin import dumps, linked_data, void
+
+log = logging.getLogger("critmin.derived")
+RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One complete set of derived documents."""
+
+    version: str
+    made: str  # ISO 8601 UTC: when they were made
+    modified: str | None  # the data's own modification time
+    seconds: float  # how long making them took
+    folder: Path
+    dumps: list[dumps.Dump] = field(default_factory=list)
+
+    def void_file(self, key: str) -> Path:
+        return self.folder / f"void.{key}"
+
+    def service_file(self, key: str) -> Path:
+        return self.folder / f"service.{key}"
+
+    @property
+    def sitemap_file(self) -> Path:
+        return self.folder / "sitemap.xml"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    os.replace(temporary, path)
+
+
+def sitemap(base_url: str, iris: list[str], modified: str | None) -> bytes:
+    lastmod = f"<lastmod>{modified[:10]}</lastmod>" if modified else ""
+    urls = [f"{base_url}/", f"{base_url}/ontology", f"{base_url}/shapes"]
+    urls += [f"{base_url}{linked_data.local_path(iri)}" for iri in iris]
+    entries = "".join(f"<url><loc>{escape(u)}</loc>{lastmod}</url>\n" for u in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{entries}</urlset>\n"
+    ).encode()
+
+
+class DerivedDocuments:
+    """The current derived documents of a live store, and the thread that makes new ones."""
+
+    def __init__(self, live, state_path: Path, base_url: str,
+                 service_description: Callable[[object], rdflib.Graph] | None = None):  # fmt: skip
+        self.live = live
+        self.state_path = state_path
+        self.base_url = base_url
+        self.service_description = service_description
+        self.root = state_path / "derived"
+        self._current: Derived | None = self._load_latest()
+        self._lock = threading.Lock()
+        self._running: threading.Thread | None = None
+        self.live_version: str | None = None  # the store's version, as last seen
+        self.last_error: str | None = None
+
+    # --- reading --------------------------------------------------------------------
+
+    def current(self) -> Derived | None:
+        return self._current
+
+    def _load_latest(self) -> Derived | None:
+        if not self.root.is_dir():
+            return None
+        indexes = sorted(self.root.glob("*/index.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for index in indexes:
+            try:
+                entry = json.loads(index.read_text())
+                return Derived(**{**entry, "folder": index.parent, "dumps": [dumps.Dump(**d) for d in entry["dumps"]]})
+            except (OSError, ValueError, TypeError, KeyError):
+                continue
+        return None
+
+    def status(self) -> dict:
+        """What /health reports; from memory only."""
+        current = self._current
+        age = None
+        if current is not None:
+            age = round((datetime.now(UTC) - datetime.fromisoformat(current.made)).total_seconds(), 1)
+        return {
+            "version": current.version if current else None,
+            "current": current is not None and current.version == self.live_version,
+            "generating": self._running is not None and self._running.is_alive(),
+            "age_seconds": age,
+            "last_error": self.last_error,
+        }
+
+    # --- making ---------------------------------------------------------------------
+
+    def refresh(self, *, wait: bool = False) -> None:
+        """Make the documents of the store's current version in the background, unless
+        they exist or are being made. Cheap when nothing changed."""
+        store = self.live.get()
+        version = store.dataset_version() or "unversioned"
+        self.live_version = version
+        with self._lock:
+            if self._current is not None and self._current.version == version:
+                return
+            if self._running is not None and self._running.is_alive():
+                thread = self._running  # it re-checks the version when it finishes
+            else:
+                thread = threading.Thread(target=self._make_until_current, name="critmin-derived", daemon=True)
+                self._running = thread
+                thread.start()
+        if wait:
+            thread.join()
+
+    def _make_until_current(self) -> None:
+        while True:
+            store = self.live.get()
+            version = store.dataset_version() or "unversioned"
+            if self._current is not None and self._current.version == version:
+                return
+            try:
+                self._current = self._make(store, version)
+                self.last_error = None
+                self._prune()
+            except Exception as error:
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.exception("making the derived documents of %s failed", version)
+                return
+
+    def _make(self, store, version: str) -> Derived:
+        started = time.monotonic()
+        folder = self.root / version
+        folder.mkdir(parents=True, exist_ok=True)
+        modified = store.modified()
+        release = dumps.ensure_dumps(store, self.state_path)
+        description = void.describe_dataset(store, self.base_url, release, modified)
+        for key, fmt in RDF_FORMATS.items():
+            _write_atomic(folder / f"void.{key}", description.serialize(format=fmt, encoding="utf-8"))
+        if self.service_description is not None:
+            service = self.service_description(store)
+            for key, fmt in RDF_FORMATS.items():
+                _write_atomic(folder / f"service.{key}", service.serialize(format=fmt, encoding="utf-8"))
+        _write_atomic(folder / "sitemap.xml", sitemap(self.base_url, linked_data.subject_iris(store), modified))
+        made = datetime.now(UTC).isoformat(timespec="seconds")
+        derived = Derived(version, made, modified, round(time.monotonic() - started, 3), folder, release)
+        entry = {k: v for k, v in asdict(derived).items() if k != "folder"}
+        _write_atomic(folder / "index.json", json.dumps(entry, indent=1).encode())
+        log.info("derived documents of %s made in %.2f s", version, derived.seconds)
+        return derived
+
+    def _prune(self, keep: int = 3) -> None:
+        """Keep the newest few complete sets (the dumps have their own retention)."""
+        folders = sorted((p for p in self.root.iterdir() if (p / "index.json").is_file()),
+                         key=lambda p: (p / "index.json").stat().st_mtime_ns, reverse=True)  # fmt: skip
+        for folder in folders[keep:]:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,34 @@
+"""Work off the event loop, under a deadline: the one helper every handler that touches
+the store or the disk goes through.
+
+`off_loop(fn, *args, budget=...)` runs a short blocking call in a thread and gives up
+after `budget` seconds with `Overrun`, which the app answers `503` with `Retry-After`
+and a problem body. The event loop (and so /health and every other request) never
+waits for the store. What it cannot do is stop the thread: store reads reached from
+here are bounded by construction (anchored on one IRI, LIMITed), and anything that
+evaluates a user's query goes to the killable worker pool instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+RETRY_AFTER = 5
+
+
+class Overrun(Exception):
+    """The work did not finish within its route's budget."""
+
+    def __init__(self, budget: float):
+        super().__init__(f"the request did not finish within {budget:g} s; try again shortly")
+        self.budget = budget
+
+
+async def off_loop(fn: Callable[..., T], *args, budget: float) -> T:
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(fn, *args), budget)
+    except TimeoutError:
+        raise Overrun(budget) from None
