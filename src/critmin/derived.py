@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 
 import rdflib
 
-from critmin import dumps, linked_data, void
+from critmin import dumps, linked_data, metrics, void
 
 log = logging.getLogger("critmin.derived")
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
@@ -176,6 +176,8 @@ class DerivedDocuments:
         entry = {k: v for k, v in asdict(derived).items() if k != "folder"}
         _write_atomic(folder / "index.json", json.dumps(entry, indent=1).encode())
         log.info("derived documents of %s made in %.2f s", version, derived.seconds)
+        metrics.DERIVED_SECONDS.set(derived.seconds)
+        metrics.DATASET.info({"version": version})
         return derived
 
     def _prune(self, keep: int = 3) -> None:

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from critmin import query_worker
+from critmin import metrics, query_worker
 from critmin.query_worker import QueryJob, QueryOutcome
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,7 @@ class QueryPool:
         worker.connection.close()
 
     def _replace(self, worker: Worker) -> None:
+        metrics.WORKERS_REPLACED.inc()
         self._retire(worker)
         self._idle.put_nowait(self._spawn())
 

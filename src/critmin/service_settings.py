@@ -12,6 +12,7 @@
 | CRITMIN_RATE_LIMIT_LOOPBACK | also limit clients on 127.0.0.0/8 and ::1 (0 exempts them) | on |
 | CRITMIN_TRUSTED_PROXIES | addresses/CIDRs whose X-Forwarded-For names the client | none |
 | CRITMIN_CLIENT_QUERIES | concurrent queries per client (0: no cap) | half the workers, at least 1 |
+| CRITMIN_METRICS | /metrics: off, loopback (only to 127.0.0.1/::1) or public | loopback |
 | CRITMIN_ROUTE_TIMEOUT | budget of a linked-data request (dereference, ontology, feed), seconds | 10 |
 | CRITMIN_CLIENT_UPLOADS | concurrent uploads (/validate, /contributions, /store) per client (0: no cap) | 1 |
 | CRITMIN_INLINE_RESULT_BYTES | results larger than this go through a spool file | 1 MB |
@@ -44,6 +45,13 @@ def _number(name: str, default: float) -> float:
         raise SettingsError(f"{name}={value!r} is not a number") from None
 
 
+def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise SettingsError(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return value
+
+
 def _networks(name: str) -> tuple:
     from critmin.ratelimit import parse_networks
 
@@ -69,6 +77,7 @@ class ServiceSettings:
     client_queries: int | None = None  # None: half the workers, at least one
     client_uploads: int = 1
     route_timeout: float = 10.0
+    metrics: str = "loopback"
     cache_bytes: int = 64 << 20
     inline_result_bytes: int = 1 << 20
     base_url: str = "http://127.0.0.1:8000"
@@ -91,6 +100,7 @@ class ServiceSettings:
             client_queries=int(_number("CRITMIN_CLIENT_QUERIES", -1)),
             client_uploads=int(_number("CRITMIN_CLIENT_UPLOADS", 1)),
             route_timeout=_number("CRITMIN_ROUTE_TIMEOUT", 10.0),
+            metrics=_choice("CRITMIN_METRICS", ("off", "loopback", "public"), "loopback"),
             cache_bytes=int(_number("CRITMIN_CACHE_BYTES", 64 << 20)),
             inline_result_bytes=int(_number("CRITMIN_INLINE_RESULT_BYTES", 1 << 20)),
             base_url=os.environ.get("CRITMIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import rdflib
 
-from critmin import negotiation
+from critmin import metrics, negotiation
 from critmin.executor import QueryPool, QueryTimeout, WorkerCrashed
 from critmin.query_text import RequestRejected, check_services, inspect_query
 from critmin.query_worker import QueryJob
@@ -205,9 +205,11 @@ class SparqlService:
         if etag_matches(if_none_match, headers["ETag"]):
             return Reply(304, headers)
         if cached := self.cache.get(key):
+            metrics.CACHE.labels("hit").inc()
             return self._success(headers, cached.media_type, cached.rows, cached.truncated, body=cached.body)
 
         public = self.public_graphs()
+        metrics.CACHE.labels("miss").inc()
         job = QueryJob(
             request.query, fmt, limit, restrict(request.default_graphs, public), restrict(request.named_graphs, public),
             self.endpoint, generation=self.live.generation, public_graphs=public,
@@ -218,6 +220,7 @@ class SparqlService:
             except WorkerCrashed:
                 outcome = await self.pool.run(job, timeout)  # once more, on a fresh worker
         except QueryTimeout as timeout_error:
+            metrics.QUERIES_STOPPED.inc()
             return error_reply(503, str(timeout_error), **{"Retry-After": str(RETRY_AFTER_SECONDS)})
         except WorkerCrashed as crash:
             return error_reply(500, str(crash))
@@ -236,5 +239,6 @@ class SparqlService:
     def _success(headers, media_type, rows, truncated, *, body=None, file_path=None) -> Reply:
         headers = {**headers, "X-Critmin-Rows": str(rows)}
         if truncated:
+            metrics.ROWS_TRUNCATED.inc()
             headers["X-Critmin-Truncated"] = "true"
         return Reply(200, headers, body or b"", file_path, media_type)

@@ -19,16 +19,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.background import BackgroundTask
 
-from critmin import __version__, queries, settings
+from critmin import __version__, metrics, queries, settings
 from critmin.contributions import ContributionService, Limits
 from critmin.derived import DerivedDocuments
 from critmin.executor import QueryPool
 from critmin.executor_remote import RemoteExecutor
 from critmin.graph_store import GraphStore
+from critmin.metrics import MetricsMiddleware
 from critmin.query_text import RequestRejected
-from critmin.ratelimit import ConcurrencyCap, RateLimiter, client_address
+from critmin.ratelimit import ConcurrencyCap, RateLimiter, client_address, is_loopback
 from critmin.result_cache import ResultCache
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import parse_request
@@ -88,6 +90,7 @@ class ClientMiddleware:
         if scope["path"] not in ("/health", "/ready"):
             wait = self.limiter.retry_after(address)
             if wait is not None:
+                metrics.RATE_LIMITED.labels("requests").inc()
                 seconds = self.limiter.header_value(wait)
                 response = to_response(
                     error_reply(429, f"too many requests; retry in {seconds} s", **{"Retry-After": seconds})
@@ -96,6 +99,7 @@ class ClientMiddleware:
                 return
         if scope["method"] in ("POST", "PUT") and scope["path"].startswith(self.UPLOADS):
             if not self.uploads.acquire(address):
+                metrics.RATE_LIMITED.labels("uploads").inc()
                 response = to_response(error_reply(429, "this client already has an upload in progress",
                                                    **{"Retry-After": "1"}))  # fmt: skip
                 await response(scope, receive, send)
@@ -162,6 +166,7 @@ def install_middleware(app: FastAPI, config: ServiceSettings) -> None:
         expose_headers=EXPOSED_HEADERS,
         max_age=86400,
     )
+    app.add_middleware(MetricsMiddleware)  # inside HEAD and the client limits: it sees the matched route
     limiter = RateLimiter(config.rate_limit_per_minute, limit_loopback=config.rate_limit_loopback)
     app.add_middleware(ClientMiddleware, limiter=limiter, trusted_proxies=config.trusted_proxies,
                        uploads_per_client=config.client_uploads)  # fmt: skip
@@ -249,6 +254,7 @@ def add_core_routes(app: FastAPI, parts: Parts) -> None:
             return to_response(error_reply(rejected.status, str(rejected)))
         client = request.state.client_address
         if not query_slots.acquire(client):
+            metrics.RATE_LIMITED.labels("queries").inc()
             message = f"this client already has {query_slots.per_client} queries running; wait for one to finish"
             return to_response(error_reply(429, message, **{"Retry-After": "1"}))
         try:
@@ -279,6 +285,16 @@ def add_core_routes(app: FastAPI, parts: Parts) -> None:
             problems.append("no query worker is alive")
         body = {"ready": not problems, "problems": problems, "workers": workers, "derived": derived.status()}
         return JSONResponse(body, status_code=503 if problems else 200, headers={"Cache-Control": "no-store"})
+
+    @app.get("/metrics", summary="Prometheus metrics (off, loopback-only or public: CRITMIN_METRICS)")
+    async def prometheus(request: Request) -> Response:
+        peer = request.scope.get("client")
+        if config.metrics == "off" or (config.metrics == "loopback" and not is_loopback(peer[0] if peer else None)):
+            return to_response(error_reply(404, "metrics are not served to this client"))
+        age = derived.status()["age_seconds"]
+        if age is not None:
+            metrics.DERIVED_AGE.set(age)
+        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/api/queries", summary="the competency questions: the query editor's gallery")
     async def gallery() -> JSONResponse:

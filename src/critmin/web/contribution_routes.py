@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from critmin import negotiation
+from critmin import metrics, negotiation
 from critmin.contributions import ContributionError, ContributionService, Record
 from critmin.html_views import page
 from critmin.tokens import Principal, TokenRegistry
@@ -102,6 +102,7 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
             service.submit, body, request.headers.get("content-type"), principal.name, title, source, principal.id
         )
         status = 400 if error else (201 if record.status in ("staged", "published") else 422)
+        metrics.CONTRIBUTIONS.labels("malformed" if error else record.status).inc()
         return report_response(request, record, status, {"Location": f"/contributions/{record.id}"})
 
     @router.get("/contributions", summary="list contributions (filters: status, contributor, since)")

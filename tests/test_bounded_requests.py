@@ -1,0 +1,138 @@
+"""Every request bounded and observable: HEAD on every GET route, /metrics, /health from
+memory, derived documents made at data change (not at request)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from servers import copy_store, start_server, wait_for_derived
+
+from critmin.tokens import TokenRegistry
+
+GET_ROUTES = [
+    "/", "/api/docs", "/api/queries", "/api/openapi.json", "/health", "/ready", "/metrics",
+    "/sparql", "/sparql?query=ASK%7B%7D", "/id/mineral/lithium", "/id/mineral/lithium.ttl", "/id/mineral/nothing",
+    "/ontology", "/ontology.ttl", "/shapes", "/shapes.jsonld", "/.well-known/void", "/dumps/",
+    "/dumps/latest.nt.gz", "/changes", "/changes/page/0", "/changes/page/99", "/sitemap.xml", "/contributions",
+    "/static/style.css", "/static/editor.js", "/vendor/yasgui/yasgui.min.js",
+    "/store?graph=https://w3id.org/critmin/graph/data/sources",
+]  # fmt: skip
+IGNORED = {"date", "content-length", "transfer-encoding"}
+
+
+@pytest.fixture(scope="module")
+def live_server(store_path, tmp_path_factory):
+    folder = copy_store(store_path, tmp_path_factory.mktemp("bounded") / "store")
+    running = start_server(folder, tmp_path_factory.mktemp("bounded-logs"))
+    running.store = folder
+    running.token = TokenRegistry(folder).create("carol", "curator")
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize("path", GET_ROUTES)
+def test_head_answers_like_get(live_server, path):
+    get = httpx.get(live_server.url + path, timeout=30)
+    head = httpx.head(live_server.url + path, timeout=30)
+    assert head.status_code == get.status_code, (path, get.status_code, head.status_code)
+    assert head.content == b""
+    volatile = IGNORED | ({"etag", "x-critmin-rows"} if path in ("/health", "/ready", "/metrics") else set())
+    same = {k: v for k, v in get.headers.items() if k not in volatile}
+    assert {k: v for k, v in head.headers.items() if k not in volatile} == same
+    if "content-length" in get.headers and path not in ("/health", "/ready", "/metrics"):
+        assert head.headers.get("content-length") == get.headers["content-length"]
+
+
+def test_the_dump_file_answers_head_with_its_length(live_server):
+    target = httpx.get(f"{live_server.url}/dumps/latest.nt.gz").headers["location"]
+    head = httpx.head(live_server.url + target)
+    assert head.status_code == 200 and int(head.headers["content-length"]) > 1000 and head.content == b""
+
+
+def test_text_plain_is_ntriples_on_every_document(live_server):
+    for path in ("/id/mineral/lithium", "/ontology", "/shapes", "/.well-known/void"):
+        response = httpx.get(live_server.url + path, headers={"Accept": "text/plain"})
+        assert response.status_code == 200 and response.headers["content-type"].startswith("application/n-triples")
+        assert response.text.rstrip().endswith(" .")
+
+
+def test_metrics_count_what_an_operator_watches(live_server):
+    httpx.get(f"{live_server.url}/id/mineral/lithium")
+    httpx.get(f"{live_server.url}/sparql", params={"query": "ASK { ?s ?p ?o } # metrics"})
+    httpx.get(f"{live_server.url}/sparql", params={"query": "ASK { ?s ?p ?o } # metrics"})
+    text = httpx.get(f"{live_server.url}/metrics").text
+    assert 'critmin_requests_total{method="GET",route="/id/{path:path}",status="200"}' in text
+    assert 'critmin_request_seconds_bucket{le="0.1",route="/sparql"}' in text
+    assert 'critmin_result_cache_total{outcome="hit"}' in text and 'outcome="miss"' in text
+    assert "critmin_dataset_info{version=" in text and "critmin_derived_documents_seconds" in text
+
+
+def test_metrics_can_be_public_or_off(store_path, tmp_path):
+    folder = copy_store(store_path, tmp_path / "store")
+    server = start_server(folder, tmp_path, CRITMIN_METRICS="off")
+    try:
+        assert httpx.get(f"{server.url}/metrics").status_code == 404
+    finally:
+        server.stop()
+
+
+def test_metrics_are_loopback_only_by_default(store_path, tmp_path):
+    """In process, over httpx's ASGI transport, from a loopback and a remote peer."""
+    import asyncio
+
+    from critmin.service_settings import ServiceSettings
+    from critmin.web.app import create_app
+
+    app = create_app(ServiceSettings(store_path=copy_store(store_path, tmp_path / "store")))
+
+    async def fetch(peer: str) -> int:
+        transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://critmin") as client:
+            return (await client.get("/metrics")).status_code
+
+    assert asyncio.run(fetch("127.0.0.1")) == 200
+    assert asyncio.run(fetch("192.0.2.7")) == 404
+
+
+def test_derived_documents_follow_a_publish_and_health_reports_them(live_server):
+    before = httpx.get(f"{live_server.url}/health").json()
+    assert before["derived"]["current"] is True and before["derived"]["version"] == before["dataset_version"]
+    assert before["workers"]["alive"] == before["workers"]["size"]
+    body = """<https://w3id.org/critmin/id/test/derived> <http://www.w3.org/2000/01/rdf-schema#label> "derived" ."""
+    writer = {"Content-Type": "text/turtle", "Authorization": f"Bearer {live_server.token}"}
+    put = httpx.put(f"{live_server.url}/store?graph=http://example.org/derived", content=body, headers=writer)
+    assert put.status_code in (201, 204)
+    wait_for_derived(live_server.url)
+    after = httpx.get(f"{live_server.url}/health").json()
+    assert after["dataset_version"] != before["dataset_version"] and after["derived"]["current"]
+    sitemap = httpx.get(f"{live_server.url}/sitemap.xml").text
+    assert "/id/test/derived" in sitemap
+    void = httpx.get(f"{live_server.url}/.well-known/void", headers={"Accept": "text/turtle"})
+    assert after["dataset_version"] in void.headers["etag"] or after["dataset_version"] in void.text
+
+
+def test_health_answers_fast_while_other_routes_work(live_server):
+    """The event loop never waits for the store: /health stays fast while dereference,
+    ontology and feed requests run in their threads."""
+    paths = ["/id/mineral/lithium", "/ontology", "/shapes", "/changes", "/.well-known/void", "/sitemap.xml"] * 10
+
+    def hammer() -> None:
+        with httpx.Client(base_url=live_server.url, timeout=30) as client:
+            for path in paths:
+                client.get(path, headers={"Accept": "text/html"})
+
+    timings = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        busy = [pool.submit(hammer) for _ in range(4)]
+        with httpx.Client(base_url=live_server.url, timeout=10) as client:
+            while not all(b.done() for b in busy):
+                started = time.perf_counter()
+                assert client.get("/health").status_code == 200
+                timings.append(time.perf_counter() - started)
+                time.sleep(0.01)
+    timings.sort()
+    assert len(timings) > 10
+    assert timings[int(len(timings) * 0.99) - 1] < 0.05, timings[-5:]
