@@ -136,3 +136,19 @@ def test_health_answers_fast_while_other_routes_work(live_server):
     timings.sort()
     assert len(timings) > 10
     assert timings[int(len(timings) * 0.99) - 1] < 0.05, timings[-5:]
+
+
+def test_a_value_no_format_can_carry_costs_the_request_not_a_worker(live_server):
+    before = httpx.get(f"{live_server.url}/health").json()["workers"]
+    triple = 'SELECT ?t WHERE { BIND(TRIPLE(<http://a.org/s>, <http://a.org/p>, "o") AS ?t) }'
+    for fmt in ("xml", "csv", "tsv", "json"):
+        response = httpx.get(f"{live_server.url}/sparql", params={"query": triple, "format": fmt})
+        assert response.status_code == 200, (fmt, response.text)
+        assert "http://a.org/s" in response.text
+    bell = 'SELECT ?v WHERE { BIND("bell\\u0007" AS ?v) }'
+    refused = httpx.get(f"{live_server.url}/sparql", params={"query": bell, "format": "xml"})
+    assert refused.status_code == 406 and "U+0007" in refused.text
+    metrics = httpx.get(f"{live_server.url}/metrics").text
+    replaced = [line for line in metrics.splitlines() if line.startswith("critmin_workers_replaced_total")]
+    assert replaced == ["critmin_workers_replaced_total 0.0"]
+    assert httpx.get(f"{live_server.url}/health").json()["workers"]["alive"] == before["alive"]

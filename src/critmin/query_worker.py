@@ -9,6 +9,7 @@ so that starting a replacement is quick.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -101,8 +102,23 @@ def execute(database: ox.Store, job: QueryJob, spool_dir: str, inline_limit: int
         return QueryOutcome(kind, body, out.path, written.rows, written.truncated, size=out.size)
     except SyntaxError as error:
         return QueryOutcome("error", error="syntax", message=str(error))
+    except result_writers.UnwritableValue as error:
+        _discard(locals().get("out"))
+        return QueryOutcome("error", error="unwritable", message=str(error))
     except (OSError, ValueError, RuntimeError, KeyError) as error:
+        _discard(locals().get("out"))
         return QueryOutcome("error", error="evaluation", message=str(error))
+    except Exception as error:  # a writer fault must cost the request, never the worker
+        _discard(locals().get("out"))
+        return QueryOutcome("error", error="evaluation", message=f"{type(error).__name__}: {error}")
+
+
+def _discard(out: SpoolWriter | None) -> None:
+    """Remove the spool file of a result that failed half-way."""
+    if out is not None and out.path:
+        with contextlib.suppress(OSError):
+            out.finish()
+            os.unlink(out.path)
 
 
 def serve(connection, store_path: str, spool_dir: str, inline_limit: int) -> None:

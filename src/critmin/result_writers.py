@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -57,7 +58,12 @@ class Written:
     truncated: bool
 
 
+class UnwritableValue(ValueError):
+    """A value the chosen format cannot carry (a C0 control character in XML 1.0)."""
+
+
 def _json_term(term) -> dict:
+    """SPARQL 1.2 Query Results JSON: triple terms as nested objects, base direction as its:dir."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
@@ -66,30 +72,81 @@ def _json_term(term) -> dict:
         out = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
+            if term.direction is not None:
+                out["its:dir"] = str(term.direction)
         elif term.datatype.value != XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
-    return {"type": "triple", "value": str(term)}
+    return {"type": "triple", "value": {
+        "subject": _json_term(term.subject), "predicate": _json_term(term.predicate), "object": _json_term(term.object)
+    }}  # fmt: skip
+
+
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    """Character data that survives an XML 1.0 parser: CR as a reference (a raw CR is
+    normalised away), and C0 controls refused (XML 1.0 cannot carry them at all)."""
+    bad = _XML_FORBIDDEN.search(value)
+    if bad:
+        raise UnwritableValue(
+            f"a value holds the control character U+{ord(bad.group()):04X}, which XML 1.0 cannot carry; "
+            "ask for JSON (application/sparql-results+json) instead"
+        )
+    return escape(value).replace("\r", "&#13;")
 
 
 def _xml_term(term) -> str:
+    """SPARQL 1.2 Query Results XML: <triple>, and its:dir for the base direction."""
     if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
+        return f"<uri>{_xml_text(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
+        return f"<bnode>{_xml_text(term.value)}</bnode>"
+    if isinstance(term, ox.Triple):
+        return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"
+                f"</predicate><object>{_xml_term(term.object)}</object></triple>")  # fmt: skip
     if term.language:
-        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        direction = ""
+        if term.direction is not None:
+            direction = f' its:dir="{term.direction}" xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
+        return f"<literal xml:lang={quoteattr(term.language)}{direction}>{_xml_text(term.value)}</literal>"
     if term.datatype.value != XSD_STRING:
-        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-    return f"<literal>{escape(term.value)}</literal>"
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{_xml_text(term.value)}</literal>"
+    return f"<literal>{_xml_text(term.value)}</literal>"
 
 
 def _csv_value(term) -> str:
+    """SPARQL CSV: plain values (a triple term as its three values, as pyoxigraph writes it)."""
     if term is None:
         return ""
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return " ".join(_csv_value(t) for t in (term.subject, term.predicate, term.object))
     return term.value
+
+
+_TSV_ABBREVIATED = {  # datatype: the Turtle production a lexical form must match to be written bare
+    "http://www.w3.org/2001/XMLSchema#integer": re.compile(r"[+-]?[0-9]+"),
+    "http://www.w3.org/2001/XMLSchema#decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    "http://www.w3.org/2001/XMLSchema#double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+"),
+    "http://www.w3.org/2001/XMLSchema#boolean": re.compile(r"true|false"),
+}
+
+
+def _tsv_term(term) -> str:
+    """SPARQL TSV: terms in Turtle/N-Triples syntax, numbers and booleans abbreviated when
+    their lexical form is Turtle's own, triple terms as <<( s p o )>>."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Triple):
+        return f"<<( {_tsv_term(term.subject)} {_tsv_term(term.predicate)} {_tsv_term(term.object)} )>>"
+    if isinstance(term, ox.Literal) and not term.language:
+        pattern = _TSV_ABBREVIATED.get(term.datatype.value)
+        if pattern is not None and pattern.fullmatch(term.value):
+            return term.value
+    return str(term)
 
 
 def write_solutions(result: ox.QuerySolutions, fmt: str, out, limit: int) -> Written:
@@ -137,14 +194,21 @@ def write_solutions(result: ox.QuerySolutions, fmt: str, out, limit: int) -> Wri
     elif fmt == "tsv":
         out.write(("\t".join(f"?{n}" for n in names) + "\n").encode())
         for solution in solutions():
-            out.write(("\t".join("" if solution[n] is None else str(solution[n]) for n in names) + "\n").encode())
+            out.write(("\t".join(_tsv_term(solution[n]) for n in names) + "\n").encode())
     else:
         raise ValueError(f"unknown result format {fmt!r}")
     return Written(rows, truncated)
 
 
 def write_boolean(result: ox.QueryBoolean, fmt: str, out) -> Written:
-    out.write(result.serialize(format=BOOLEAN_FORMATS[fmt]))
+    """ASK. CSV and TSV have no boolean form in the specification; like Jena, write one
+    column `_askResult` with a header and a line end, so that CSV readers get a table."""
+    if fmt == "csv":
+        out.write(b"_askResult\r\n" + (b"true" if bool(result) else b"false") + b"\r\n")
+    elif fmt == "tsv":
+        out.write(b"?_askResult\n" + (b"true" if bool(result) else b"false") + b"\n")
+    else:
+        out.write(result.serialize(format=BOOLEAN_FORMATS[fmt]))
     return Written(1, False)
 
 

@@ -227,6 +227,8 @@ class SparqlService:
         if outcome.kind == "error":
             if outcome.error == "syntax":
                 return error_reply(400, f"SPARQL syntax error: {outcome.message}")
+            if outcome.error == "unwritable":
+                return error_reply(406, outcome.message)
             return error_reply(500, f"query evaluation failed: {outcome.message}")
         media_type = with_charset(media_type)
         if outcome.body is not None:
