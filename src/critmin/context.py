@@ -2,15 +2,17 @@
 
 Validating a contribution alone would flag every reference to an existing mineral,
 country or list as "not a cm:Commodity"; validating it against the whole graph
-would cost as much as the graph. So it is validated together with what the store
-says about the IRIs it mentions (and the types of what those point to), and only
-its own nodes are focus nodes.
+would cost as much as the graph. So it is validated together with the slice of the
+store its shapes can look at (the nodes it affects, described in full, and the
+types of everything mentioned), with every shape's targets intact, and only the
+results about the affected nodes are kept (critmin.validation.validate_slice).
 """
 
 from __future__ import annotations
 
 import rdflib
 
+from critmin import sparql_terms
 from critmin.namespaces import CM, INFERRED_GRAPH
 from critmin.rdf_input import to_rdflib_term
 from critmin.store import EmbeddedStore
@@ -28,36 +30,46 @@ def mentioned_iris(graph: rdflib.Graph) -> set[rdflib.URIRef]:
 def _construct(store: EmbeddedStore, template: str, where: str, values: list, variable: str) -> rdflib.Graph:
     graph = rdflib.Graph()
     for start in range(0, len(values), BATCH):
-        chunk = " ".join(f"<{iri}>" for iri in values[start : start + BATCH])
+        chunk = " ".join(sparql_terms.iri(str(iri)) for iri in values[start : start + BATCH])
         result = store.query(f"CONSTRUCT {{ {template} }} WHERE {{ VALUES {variable} {{ {chunk} }} {where} }}")
         for triple in result:
             graph.add(tuple(to_rdflib_term(t) for t in (triple.subject, triple.predicate, triple.object)))
     return graph
 
 
-def reference_context(store: EmbeddedStore, graph: rdflib.Graph) -> rdflib.Graph:
-    """The slice of the store that the shapes look at when they check `graph`'s nodes:
-
-    - the asserted types of everything it mentions (sh:class; the ontology, mixed in
-      by the validator, supplies the subclass closure);
-    - what the store already asserts about its own subjects (cardinalities and
-      unique languages count old and new values together);
-    - the positions of the other entries of any list it adds entries to (the
-      unique-position rule).
-
-    Inferred triples are left out: a commodity's inverse links to every statement
-    about it would make the slice as large as the graph.
-    """
-    asserted = f"FILTER (?g != <{INFERRED_GRAPH}>)"
-    mentioned = sorted(mentioned_iris(graph))
-    subjects = sorted({s for s in graph.subjects() if isinstance(s, rdflib.URIRef)})
+def affected_nodes(store: EmbeddedStore, graph: rdflib.Graph) -> set[rdflib.URIRef]:
+    """The nodes whose conformance `graph` may change when added to the store: its own
+    subjects, the IRIs it points to (other than classes), and the other entries of any
+    list it adds entries to (the unique-position rule looks at siblings)."""
+    subjects = {s for s in graph.subjects() if isinstance(s, rdflib.URIRef)}
+    objects = {o for p, o in graph.predicate_objects() if isinstance(o, rdflib.URIRef) and p != rdflib.RDF.type}
     lists = sorted({o for o in graph.objects(None, CM.inList) if isinstance(o, rdflib.URIRef)})
-    context = _construct(store, "?x a ?type", f"GRAPH ?g {{ ?x a ?type }} {asserted}", mentioned, "?x")
-    context += _construct(store, "?x ?p ?o", f"GRAPH ?g {{ ?x ?p ?o }} {asserted}", subjects, "?x")
-    context += _construct(
-        store, f"?entry <{CM.inList}> ?list ; <{CM.position}> ?n",
-        f"GRAPH ?g {{ ?entry <{CM.inList}> ?list ; <{CM.position}> ?n }} {asserted}", lists, "?list",
-    )  # fmt: skip
+    siblings = _construct(store, f"?entry <{CM.inList}> ?list",
+                          f"GRAPH ?g {{ ?entry <{CM.inList}> ?list }} {ASSERTED}", lists, "?list")  # fmt: skip
+    return subjects | objects | {s for s in siblings.subjects() if isinstance(s, rdflib.URIRef)}
+
+
+ASSERTED = f"FILTER (?g != <{INFERRED_GRAPH}>)"
+
+
+def reference_context(store: EmbeddedStore, graph: rdflib.Graph, affected: set | None = None) -> rdflib.Graph:
+    """The slice of the store that the shapes look at when they check `graph` and the
+    nodes it affects (see `affected_nodes`):
+
+    - what the store asserts about each affected node (cardinalities and unique
+      languages count old and new values together; an existing node must be judged
+      on its whole description, or adding a label to it looks like a node with only
+      a label);
+    - the asserted types of everything the contribution and those descriptions
+      mention (sh:class; the ontology, mixed in by the validator, supplies the
+      subclass closure).
+
+    Inferred triples are left out, as the full build validates asserted data.
+    """
+    affected = affected_nodes(store, graph) if affected is None else affected
+    described = _construct(store, "?x ?p ?o", f"GRAPH ?g {{ ?x ?p ?o }} {ASSERTED}", sorted(affected), "?x")
+    mentioned = sorted(mentioned_iris(graph) | mentioned_iris(described))
+    context = described + _construct(store, "?x a ?type", f"GRAPH ?g {{ ?x a ?type }} {ASSERTED}", mentioned, "?x")
     return context
 
 

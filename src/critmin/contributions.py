@@ -238,8 +238,10 @@ class ContributionService:
 
         incoming = to_rdflib_graph(ox.Triple(named(t.subject), t.predicate, named(t.object)) for t in triples)
         ontology, shapes, _ = self._shapes(store)
-        data = incoming + context.reference_context(store, incoming)
-        return validation.validate(data, ontology=ontology, shapes=shapes, focus_nodes=context.focus_nodes(incoming))
+        affected = context.affected_nodes(store, incoming)
+        data = incoming + context.reference_context(store, incoming, affected)
+        wanted = set(context.focus_nodes(incoming)) | affected
+        return validation.validate(data, ontology=ontology, shapes=shapes, focus_nodes=sorted(wanted, key=str))
 
     def dry_run(self, body: bytes, content_type: str | None) -> validation.ValidationReport:
         return self.validate(parse_contribution(body, content_type, self.limits, f"{ID}.well-known/genid/dry-run/"))
