@@ -1,13 +1,14 @@
-"""Validated data contributions: parse, check against the shapes in context, store.
+"""The contribution workflow: validate in context, stage, publish, withdraw.
 
-Life cycle: a contribution that conforms is `staged` (in its own named graph, out of
-the public union, queryable by naming its graph) until a curator publishes it, or
+Life cycle: a contribution that conforms is `staged` (in its own named graph, private
+to its contributor and the curators) until a curator publishes it, or
 `published` at once when the operator allows auto-publishing; one that does not
 conform is `rejected` and kept in quarantine with its report; an owner or a curator
 may withdraw an accepted one, which removes its triples and keeps the record.
 
 Every state change of the store is one transaction that writes the data and the
-contribution's record together, so a crash leaves both in or both out.
+contribution's record together, so a crash leaves both in or both out. Parsing and
+limits live in critmin.contribution_input, records in critmin.contribution_records.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import secrets
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,10 +25,31 @@ import pyoxigraph as ox
 import rdflib
 
 from critmin import changes, context, reasoning, sparql_terms, validation
+from critmin.contribution_input import (  # noqa: F401 - re-exported: the contribution API in one import
+    FORMAT_NAMES,
+    MEDIA_TYPES,
+    ContributionError,
+    Limits,
+    check_metadata,
+    media_format,
+    parse_contribution,
+)
+from critmin.contribution_records import (  # noqa: F401 - re-exported
+    CONTRIBUTION_GRAPH,
+    CONTRIBUTION_ID,
+    DCT,
+    RECORDS_GRAPH,
+    STATUSES,
+    XSD,
+    Record,
+    listing_query,
+    now,
+    record_from_row,
+    record_quads,
+)
 from critmin.namespaces import (
     CM,
     DATASET_IRI,
-    GRAPH,
     ID,
     INFERRED_GRAPH,
     INSTANCE_NAMESPACES,
@@ -37,86 +57,8 @@ from critmin.namespaces import (
     ONTOLOGY_GRAPH,
     SHAPES_GRAPH,
 )
-from critmin.parse_guard import TooManyQuads
-from critmin.rdf_input import RdfInputError, to_rdflib_graph
-from critmin.sparql_terms import is_iri
+from critmin.rdf_input import to_rdflib_graph
 from critmin.store import EmbeddedStore, LiveStore
-from critmin.untrusted import ParserBusy, parse_untrusted
-
-RECORDS_GRAPH = f"{GRAPH}contributions"
-CONTRIBUTION_GRAPH = f"{GRAPH}contribution/"
-CONTRIBUTION_ID = f"{ID}contribution/"
-MEDIA_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-}
-FORMAT_NAMES = {
-    ox.RdfFormat.TURTLE: "Turtle",
-    ox.RdfFormat.N_TRIPLES: "N-Triples",
-    ox.RdfFormat.JSON_LD: "JSON-LD",
-    ox.RdfFormat.RDF_XML: "RDF/XML",
-    ox.RdfFormat.TRIG: "TriG",
-    ox.RdfFormat.N_QUADS: "N-Quads",
-}
-STATUSES = ("staged", "published", "rejected", "withdrawn")
-IDENTIFIER = re.compile(r"[0-9]{14}-[0-9a-f]{8}")
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PROV = "http://www.w3.org/ns/prov#"
-DCT = "http://purl.org/dc/terms/"
-
-
-class ContributionError(Exception):
-    """A request that cannot be carried out; `status` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int = 20 * 1024 * 1024
-    max_triples: int = 200_000
-    max_literal: int = 100_000
-    max_iri: int = 4096  # characters; a 1 MB IRI once made one feed page 1 MB
-    max_title: int = 1024
-
-
-@dataclass
-class Record:
-    id: str
-    status: str
-    contributor: str
-    created: str
-    content_hash: str
-    triples: int
-    violations: int
-    title: str | None = None
-    source: str | None = None
-    modified: str | None = None
-    contributor_id: str | None = None  # the token's stable id (None on records made before ids)
-
-    def visible_to(self, principal) -> bool:
-        """Published records are public; others only to their contributor's token and curators."""
-        if self.status == "published":
-            return True
-        return principal is not None and (principal.is_curator or self.owned_by(principal))
-
-    def owned_by(self, principal) -> bool:
-        return principal is not None and self.contributor_id is not None and principal.id == self.contributor_id
-
-    @property
-    def iri(self) -> str:
-        return CONTRIBUTION_ID + self.id
-
-    @property
-    def graph(self) -> str:
-        return CONTRIBUTION_GRAPH + self.id
 
 
 def public_view(location: str | Path):
@@ -127,63 +69,6 @@ def public_view(location: str | Path):
     live = RemoteLiveStore(str(location)) if is_remote(location) else LiveStore(Path(location))
     ContributionService(live, state_path_for(location))
     return live
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def media_format(content_type: str | None) -> ox.RdfFormat:
-    media = (content_type or "").split(";")[0].strip().lower()
-    if media not in MEDIA_TYPES:
-        accepted = ", ".join(MEDIA_TYPES)
-        raise ContributionError(f"Content-Type {media or '(none)'} is not accepted; send one of: {accepted}", 415)
-    return MEDIA_TYPES[media]
-
-
-def parse_contribution(body: bytes, content_type: str | None, limits: Limits, skolem_base: str) -> list[ox.Triple]:
-    """Parse and check a body; blank nodes become IRIs under `skolem_base`."""
-    fmt = media_format(content_type)
-    if len(body) > limits.max_bytes:
-        raise ContributionError(f"the body is larger than {limits.max_bytes} bytes", 413)
-    try:
-        quads = parse_untrusted(body, fmt, source=f"body ({content_type})", max_quads=limits.max_triples)
-    except RdfInputError as error:
-        message = str(error)
-        if "LoadDocumentCallback" in message:
-            message = f"{error.source}: remote JSON-LD @context documents are not fetched; inline the context"
-        raise ContributionError(f"malformed {FORMAT_NAMES[fmt]}: {message}", 400) from None
-    except TooManyQuads:
-        raise ContributionError(
-            f"the contribution has more than {limits.max_triples} triples (the limit)", 413
-        ) from None
-    except ParserBusy as busy:
-        raise ContributionError(str(busy), 503) from None
-    skolem: dict[str, ox.NamedNode] = {}
-
-    def ground(term):
-        if isinstance(term, ox.BlankNode):
-            return skolem.setdefault(term.value, ox.NamedNode(f"{skolem_base}{len(skolem) + 1}"))
-        if isinstance(term, ox.NamedNode) and len(term.value) > limits.max_iri:
-            raise ContributionError(f"an IRI is {len(term.value)} characters long; the limit is {limits.max_iri}", 400)
-        if isinstance(term, ox.Literal) and len(term.value) > limits.max_literal:
-            raise ContributionError(
-                f"a literal is {len(term.value)} characters long; the limit is {limits.max_literal}", 413
-            )
-        return term
-
-    return list(dict.fromkeys(ox.Triple(ground(q.subject), ground(q.predicate), ground(q.object)) for q in quads))
-
-
-def check_metadata(title: str | None, source: str | None, limits: Limits) -> None:
-    """Refuse a bad title or source before anything is written (400)."""
-    if title is not None and len(title) > limits.max_title:
-        raise ContributionError(f"the title is {len(title)} characters long; the limit is {limits.max_title}", 400)
-    if source is not None:
-        if len(source) > limits.max_iri:
-            raise ContributionError(f"the source IRI is longer than {limits.max_iri} characters", 400)
-        if not is_iri(source):
-            raise ContributionError(f"source={source[:200]!r} is not an absolute IRI", 400)
 
 
 class ContributionService:
@@ -252,37 +137,7 @@ class ContributionService:
         return self.store_path / "contributions" / identifier
 
     def _record_quads(self, record: Record) -> list[ox.Quad]:
-        graph = ox.NamedNode(RECORDS_GRAPH)
-        node = ox.NamedNode(record.iri)
-
-        def lit(value, datatype: str = "string") -> ox.Literal:
-            return ox.Literal(str(value), datatype=ox.NamedNode(XSD + datatype))
-
-        quads = [
-            ox.Quad(node, ox.NamedNode(str(rdflib.RDF.type)), ox.NamedNode(str(CM.Contribution)), graph),
-            ox.Quad(node, ox.NamedNode(str(CM.status)), lit(record.status), graph),
-            ox.Quad(node, ox.NamedNode(str(CM.contributorName)), lit(record.contributor), graph),
-            ox.Quad(
-                node,
-                ox.NamedNode(PROV + "wasAttributedTo"),
-                ox.NamedNode(f"{ID}contributor/{record.contributor}"),
-                graph,
-            ),
-            ox.Quad(node, ox.NamedNode(PROV + "generatedAtTime"), lit(record.created, "dateTime"), graph),
-            ox.Quad(node, ox.NamedNode(str(CM.contentHash)), lit(record.content_hash), graph),
-            ox.Quad(node, ox.NamedNode(str(CM.tripleCount)), lit(record.triples, "integer"), graph),
-            ox.Quad(node, ox.NamedNode(str(CM.violationCount)), lit(record.violations, "integer"), graph),
-            ox.Quad(node, ox.NamedNode(str(CM.shapesVersion)), lit(self._shapes(self.live.get())[2]), graph),
-        ]
-        if record.status in ("staged", "published"):
-            quads.append(ox.Quad(node, ox.NamedNode(str(CM.contributionGraph)), ox.NamedNode(record.graph), graph))
-        if record.contributor_id:
-            quads.append(ox.Quad(node, ox.NamedNode(str(CM.contributorToken)), lit(record.contributor_id), graph))
-        if record.title:
-            quads.append(ox.Quad(node, ox.NamedNode(DCT + "title"), lit(record.title), graph))
-        if record.source:
-            quads.append(ox.Quad(node, ox.NamedNode(DCT + "source"), ox.NamedNode(record.source), graph))
-        return quads
+        return record_quads(record, self._shapes(self.live.get())[2])
 
     def get(self, identifier: str) -> Record | None:
         records = self.list(identifier=identifier)
@@ -290,58 +145,10 @@ class ContributionService:
 
     def list(self, status: str | None = None, contributor: str | None = None, since: str | None = None,
              identifier: str | None = None) -> list[Record]:  # fmt: skip
-        filters = []
-        if status:
-            if status not in STATUSES:
-                raise ContributionError(f"status must be one of {', '.join(STATUSES)}", 400)
-            filters.append(f'?status = "{status}"')
-        if contributor:
-            filters.append(f"?who = {ox.Literal(contributor)}")
-        if since:
-            try:
-                moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
-            except ValueError:
-                raise ContributionError(f"since={since} is not an ISO 8601 date-time", 400) from None
-            stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            filters.append(f'?created >= "{stamp}"^^<{XSD}dateTime>')
-        if identifier:
-            if not IDENTIFIER.fullmatch(identifier):
-                return []
-            filters.append(f"?c = <{CONTRIBUTION_ID}{identifier}>")
-        where = f"FILTER ({' && '.join(filters)})" if filters else ""
-        rows = self.live.get().query(
-            named_graphs=[RECORDS_GRAPH],
-            sparql=f"""
-            PREFIX cm: <{CM}> PREFIX prov: <{PROV}> PREFIX dct: <{DCT}>
-            SELECT ?c ?status ?who ?created ?hash ?triples ?violations ?title ?source ?modified ?token WHERE {{
-              GRAPH <{RECORDS_GRAPH}> {{
-                ?c a cm:Contribution ; cm:status ?status ; cm:contributorName ?who ; prov:generatedAtTime ?created ;
-                   cm:contentHash ?hash ; cm:tripleCount ?triples ; cm:violationCount ?violations .
-                OPTIONAL {{ ?c dct:title ?title }} OPTIONAL {{ ?c dct:source ?source }}
-                OPTIONAL {{ ?c dct:modified ?modified }} OPTIONAL {{ ?c cm:contributorToken ?token }}
-              }} {where}
-            }} ORDER BY ?created ?c""",
-        )
-        return [self._record(row) for row in rows]
-
-    @staticmethod
-    def _record(row) -> Record:
-        def optional(name: str) -> str | None:
-            return row[name].value if row[name] is not None else None
-
-        return Record(
-            id=row["c"].value.removeprefix(CONTRIBUTION_ID),
-            status=row["status"].value,
-            contributor=row["who"].value,
-            created=row["created"].value,
-            content_hash=row["hash"].value,
-            triples=int(row["triples"].value),
-            violations=int(row["violations"].value),
-            title=optional("title"),
-            source=optional("source"),
-            modified=optional("modified"),
-            contributor_id=optional("token"),
-        )
+        query = listing_query(status, contributor, since, identifier)
+        if query is None:
+            return []
+        return [record_from_row(row) for row in self.live.get().query(query, named_graphs=[RECORDS_GRAPH])]
 
     def triples(self, record: Record) -> list[ox.Triple]:
         """The triples a staged or published contribution holds (none once withdrawn)."""

@@ -1,0 +1,146 @@
+"""Contribution records: one node per contribution in the records graph (a graph the
+public never sees), written with the contribution's data in the same transaction, and
+read back with filters that are checked, never spliced into the query."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyoxigraph as ox
+import rdflib
+
+from critmin.contribution_input import ContributionError
+from critmin.namespaces import CM, GRAPH, ID
+
+RECORDS_GRAPH = f"{GRAPH}contributions"
+CONTRIBUTION_GRAPH = f"{GRAPH}contribution/"
+CONTRIBUTION_ID = f"{ID}contribution/"
+STATUSES = ("staged", "published", "rejected", "withdrawn")
+IDENTIFIER = re.compile(r"[0-9]{14}-[0-9a-f]{8}")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PROV = "http://www.w3.org/ns/prov#"
+DCT = "http://purl.org/dc/terms/"
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Record:
+    id: str
+    status: str
+    contributor: str
+    created: str
+    content_hash: str
+    triples: int
+    violations: int
+    title: str | None = None
+    source: str | None = None
+    modified: str | None = None
+    contributor_id: str | None = None  # the token's stable id (None on records made before ids)
+
+    def visible_to(self, principal) -> bool:
+        """Published records are public; others only to their contributor's token and curators."""
+        if self.status == "published":
+            return True
+        return principal is not None and (principal.is_curator or self.owned_by(principal))
+
+    def owned_by(self, principal) -> bool:
+        return principal is not None and self.contributor_id is not None and principal.id == self.contributor_id
+
+    @property
+    def iri(self) -> str:
+        return CONTRIBUTION_ID + self.id
+
+    @property
+    def graph(self) -> str:
+        return CONTRIBUTION_GRAPH + self.id
+
+
+def record_quads(record: Record, shapes_version: str) -> list[ox.Quad]:
+    graph = ox.NamedNode(RECORDS_GRAPH)
+    node = ox.NamedNode(record.iri)
+
+    def lit(value, datatype: str = "string") -> ox.Literal:
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + datatype))
+
+    def quad(predicate: str, value) -> ox.Quad:
+        return ox.Quad(node, ox.NamedNode(predicate), value, graph)
+
+    quads = [
+        quad(str(rdflib.RDF.type), ox.NamedNode(str(CM.Contribution))),
+        quad(str(CM.status), lit(record.status)),
+        quad(str(CM.contributorName), lit(record.contributor)),
+        quad(PROV + "wasAttributedTo", ox.NamedNode(f"{ID}contributor/{record.contributor}")),
+        quad(PROV + "generatedAtTime", lit(record.created, "dateTime")),
+        quad(str(CM.contentHash), lit(record.content_hash)),
+        quad(str(CM.tripleCount), lit(record.triples, "integer")),
+        quad(str(CM.violationCount), lit(record.violations, "integer")),
+        quad(str(CM.shapesVersion), lit(shapes_version)),
+    ]
+    if record.status in ("staged", "published"):
+        quads.append(quad(str(CM.contributionGraph), ox.NamedNode(record.graph)))
+    if record.contributor_id:
+        quads.append(quad(str(CM.contributorToken), lit(record.contributor_id)))
+    if record.title:
+        quads.append(quad(DCT + "title", lit(record.title)))
+    if record.source:
+        quads.append(quad(DCT + "source", ox.NamedNode(record.source)))
+    return quads
+
+
+def listing_query(status: str | None = None, contributor: str | None = None, since: str | None = None,
+                  identifier: str | None = None) -> str | None:  # fmt: skip
+    """The SPARQL that lists records with these filters (each checked and written as a
+    term), or None when no record can match (a malformed identifier)."""
+    filters = []
+    if status:
+        if status not in STATUSES:
+            raise ContributionError(f"status must be one of {', '.join(STATUSES)}", 400)
+        filters.append(f"?status = {ox.Literal(status)}")
+    if contributor:
+        filters.append(f"?who = {ox.Literal(contributor)}")
+    if since:
+        try:
+            moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            raise ContributionError(f"since={since} is not an ISO 8601 date-time", 400) from None
+        stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        filters.append(f'?created >= "{stamp}"^^<{XSD}dateTime>')
+    if identifier:
+        if not IDENTIFIER.fullmatch(identifier):
+            return None
+        filters.append(f"?c = <{CONTRIBUTION_ID}{identifier}>")
+    where = f"FILTER ({' && '.join(filters)})" if filters else ""
+    return f"""
+        PREFIX cm: <{CM}> PREFIX prov: <{PROV}> PREFIX dct: <{DCT}>
+        SELECT ?c ?status ?who ?created ?hash ?triples ?violations ?title ?source ?modified ?token WHERE {{
+          GRAPH <{RECORDS_GRAPH}> {{
+            ?c a cm:Contribution ; cm:status ?status ; cm:contributorName ?who ; prov:generatedAtTime ?created ;
+               cm:contentHash ?hash ; cm:tripleCount ?triples ; cm:violationCount ?violations .
+            OPTIONAL {{ ?c dct:title ?title }} OPTIONAL {{ ?c dct:source ?source }}
+            OPTIONAL {{ ?c dct:modified ?modified }} OPTIONAL {{ ?c cm:contributorToken ?token }}
+          }} {where}
+        }} ORDER BY ?created ?c"""
+
+
+def record_from_row(row) -> Record:
+    def optional(name: str) -> str | None:
+        return row[name].value if row[name] is not None else None
+
+    return Record(
+        id=row["c"].value.removeprefix(CONTRIBUTION_ID),
+        status=row["status"].value,
+        contributor=row["who"].value,
+        created=row["created"].value,
+        content_hash=row["hash"].value,
+        triples=int(row["triples"].value),
+        violations=int(row["violations"].value),
+        title=optional("title"),
+        source=optional("source"),
+        modified=optional("modified"),
+        contributor_id=optional("token"),
+    )
