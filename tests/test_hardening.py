@@ -319,3 +319,24 @@ def test_staging_makes_no_release_and_old_releases_are_pruned(hard_server, tmp_p
     removed = prune_releases(tmp_path, 3)
     assert sorted(removed) == ["v0", "v2", "v3", "v4"]
     assert sorted(p.name for p in root.iterdir()) == ["v1", "v5", "v6", "v7"]
+
+
+def test_validation_past_its_deadline_is_503_and_the_validator_recovers(store_path, tmp_path):
+    """SHACL runs in killable workers: a big upload past the deadline costs that request."""
+    folder = copy_store(store_path, tmp_path / "store")
+    server = start_server(folder, tmp_path, CRITMIN_VALIDATION_TIMEOUT="1", CRITMIN_VALIDATION_WORKERS="1")
+    big = "".join(
+        f'<https://w3id.org/critmin/id/supply/big-{i}> a <https://w3id.org/critmin/ontology#SupplyRelation> ; '
+        f'<http://www.w3.org/2000/01/rdf-schema#label> "big {i}"@en .\n'
+        for i in range(15_000)
+    )
+    try:
+        service_pid = server.process.pid
+        slow = httpx.post(f"{server.url}/validate", content=big, headers={"Content-Type": "text/turtle"}, timeout=120)
+        assert slow.status_code == 503 and "longer than 1 s" in slow.text, slow.text[:300]
+        small = httpx.post(f"{server.url}/validate", content=STAGED, headers={"Content-Type": "text/turtle"})
+        assert small.status_code == 200, small.text[:300]
+        assert server.process.pid == service_pid
+        alive(server)
+    finally:
+        server.stop()

@@ -59,6 +59,7 @@ from critmin.namespaces import (
 )
 from critmin.rdf_input import to_rdflib_graph
 from critmin.store import EmbeddedStore, LiveStore
+from critmin.validation_pool import ValidationBusy
 
 
 def public_view(location: str | Path):
@@ -74,15 +75,17 @@ def public_view(location: str | Path):
 class ContributionService:
     """The workflow over a writable live store; one writer at a time."""
 
-    def __init__(self, live: LiveStore, store_path: Path, limits: Limits | None = None, auto_publish: bool = False):
+    def __init__(self, live: LiveStore, store_path: Path, limits: Limits | None = None, auto_publish: bool = False,
+                 validator=None):  # fmt: skip
         self.live = live
         self.store_path = store_path
         self.limits = limits or Limits()
         self.auto_publish = auto_publish
         self.write_lock = threading.Lock()
-        # SHACL validation runs in this process: at most two at once, so uploads cannot
-        # take every core or stack up memory (the parse before it is sandboxed).
-        self._validation_slots = threading.BoundedSemaphore(2)
+        # Where SHACL runs: critmin.validation.validate in this process (the CLI), or the
+        # service's ValidationPool (killable workers with a memory limit and a deadline).
+        self.validator = validator or validation.validate
+        self._validation_slots = threading.BoundedSemaphore(2)  # in-process validations at once
         self._shapes_cache: tuple[str, rdflib.Graph, rdflib.Graph, str] | None = None
         self._public: tuple[str, tuple[str, ...] | None] = ("", None)
         live.show_only(self.public_graphs)
@@ -112,6 +115,8 @@ class ContributionService:
             raise ContributionError("the validator is busy with other uploads; try again shortly", 503)
         try:
             return self._validate(triples)
+        except ValidationBusy as busy:
+            raise ContributionError(str(busy), 503) from None
         finally:
             self._validation_slots.release()
 
@@ -126,7 +131,7 @@ class ContributionService:
         affected = context.affected_nodes(store, incoming)
         data = incoming + context.reference_context(store, incoming, affected)
         wanted = set(context.focus_nodes(incoming)) | affected
-        return validation.validate(data, ontology=ontology, shapes=shapes, focus_nodes=sorted(wanted, key=str))
+        return self.validator(data, ontology=ontology, shapes=shapes, focus_nodes=sorted(wanted, key=str))
 
     def dry_run(self, body: bytes, content_type: str | None) -> validation.ValidationReport:
         return self.validate(parse_contribution(body, content_type, self.limits, f"{ID}.well-known/genid/dry-run/"))

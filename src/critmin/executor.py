@@ -52,6 +52,17 @@ class Worker:
         return self.process.pid
 
 
+_PRELOAD = ["critmin.query_worker", "critmin.validation_pool"]
+
+
+def worker_context():
+    """The forkserver context every worker pool forks from (one per process), preloading
+    the worker modules so that a new worker starts in milliseconds."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
 class QueryPool:
     """A fixed number of query worker processes behind an async `run`."""
 
@@ -68,8 +79,7 @@ class QueryPool:
         self.inline_limit = inline_limit
         self.deprioritise_after = deprioritise_after
         self.spool_dir = tempfile.mkdtemp(prefix="critmin-spool-")
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["critmin.query_worker"])
+        self._context = worker_context()
         self._idle: asyncio.Queue[Worker] = asyncio.Queue()
         self._all: set[Worker] = set()
         self._monitor: asyncio.Task | None = None

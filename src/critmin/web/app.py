@@ -38,6 +38,7 @@ from critmin.sparql_service import EXPOSED_HEADERS, Reply, SparqlService, error_
 from critmin.store import LiveStore, StoreMissingError
 from critmin.store_remote import RemoteLiveStore
 from critmin.tokens import TokenRegistry
+from critmin.validation_pool import ValidationPool
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.bounded import RETRY_AFTER, Overrun
 from critmin.web.contribution_routes import create_router as contribution_router
@@ -131,6 +132,7 @@ class Parts:
     contributions: ContributionService
     sparql: SparqlService
     derived: DerivedDocuments
+    validators: ValidationPool
 
 
 def open_parts(config: ServiceSettings) -> Parts:
@@ -145,14 +147,16 @@ def open_parts(config: ServiceSettings) -> Parts:
         live = LiveStore(config.store_path, writable=True)
         live.get()  # fail early, with a clear message, if there is no built store
         pool = QueryPool(config.store_path, config.query_workers, inline_limit=config.inline_result_bytes)
+    validators = ValidationPool()
     contributions = ContributionService(
-        live, state_path, Limits(max_bytes=config.max_contribution_bytes), auto_publish=config.auto_publish
-    )
+        live, state_path, Limits(max_bytes=config.max_contribution_bytes), auto_publish=config.auto_publish,
+        validator=validators.validate,
+    )  # fmt: skip
     sparql = SparqlService(config, pool, live, ResultCache(config.cache_bytes), contributions.public_graphs)
     derived = DerivedDocuments(live, state_path, config.base_url, service_description=sparql.service_graph)
     sparql.derived = derived
     live.listeners.append(derived.refresh)  # a write makes new derived documents, in the background
-    return Parts(config, state_path, live, pool, contributions, sparql, derived)
+    return Parts(config, state_path, live, pool, contributions, sparql, derived, validators)
 
 
 def install_middleware(app: FastAPI, config: ServiceSettings) -> None:
@@ -202,6 +206,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
         finally:
             watcher.cancel()
             await pool.close()
+            await asyncio.to_thread(parts.validators.close)
 
     app = FastAPI(
         title="critmin",
