@@ -326,7 +326,7 @@ def test_validation_past_its_deadline_is_503_and_the_validator_recovers(store_pa
     folder = copy_store(store_path, tmp_path / "store")
     server = start_server(folder, tmp_path, CRITMIN_VALIDATION_TIMEOUT="1", CRITMIN_VALIDATION_WORKERS="1")
     big = "".join(
-        f'<https://w3id.org/critmin/id/supply/big-{i}> a <https://w3id.org/critmin/ontology#SupplyRelation> ; '
+        f"<https://w3id.org/critmin/id/supply/big-{i}> a <https://w3id.org/critmin/ontology#SupplyRelation> ; "
         f'<http://www.w3.org/2000/01/rdf-schema#label> "big {i}"@en .\n'
         for i in range(15_000)
     )
@@ -340,3 +340,39 @@ def test_validation_past_its_deadline_is_503_and_the_validator_recovers(store_pa
         alive(server)
     finally:
         server.stop()
+
+
+CRAFTED_VALUES = [
+    "x> ?p ?o . {", '" || true || "', "') } UNION { ?s ?p ?o } #", "<script>alert(1)</script>",
+    "a\nb", "%00", "😀", "x" * 5000, "https://w3id.org/critmin/graph/contributions", "not an iri",
+    "?s", "}}}}", "\\u0022", "../../etc/passwd",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", CRAFTED_VALUES, ids=range(len(CRAFTED_VALUES)))
+def test_crafted_parameters_never_reach_a_query_as_text(hard_server, value):
+    from urllib.parse import quote
+
+    url = hard_server.url
+    requests = [
+        ("GET", "/contributions", {"status": value}),
+        ("GET", "/contributions", {"contributor": value}),
+        ("GET", "/contributions", {"since": value}),
+        ("GET", f"/contributions/{quote(value, safe='')}", {}),
+        ("GET", f"/contributions/{quote(value, safe='')}/data", {}),
+        ("GET", "/store", {"graph": value}),
+        ("GET", "/sparql", {"query": "ASK { ?s ?p ?o }", "default-graph-uri": value}),
+        ("GET", "/sparql", {"query": "ASK { ?s ?p ?o }", "named-graph-uri": value}),
+        ("GET", f"/ontology/{quote(value, safe='')}", {}),
+        ("GET", f"/dumps/{quote(value, safe='')}", {}),
+        ("GET", f"/changes/page/{quote(value, safe='')}", {}),
+        ("GET", f"/id/mineral/{quote(value, safe='')}", {}),
+    ]
+    for method, path, params in requests:
+        response = httpx.request(method, url + path, params=params, timeout=30)
+        assert response.status_code in (200, 400, 404, 406, 410, 422), (path, params, response.status_code)
+        if path == "/contributions" and response.status_code == 200:
+            assert response.json() == [], (params, "a filter must never widen the listing")
+        if path == "/sparql" and response.status_code == 200:
+            assert response.json()["boolean"] is False, (params, "a graph name must never widen the dataset")
+    alive(hard_server)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from critmin.query_text import RequestRejected
+from critmin.sparql_terms import is_iri
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
@@ -59,12 +60,22 @@ def _single(params: list[tuple[str, str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def _graph_names(params: list[tuple[str, str]], name: str) -> list[str]:
+    """The graph IRIs of a dataset parameter, each checked (a bad one is a 400, not a
+    500 from deep inside the engine)."""
+    names = [v for k, v in params if k == name]
+    for value in names:
+        if not is_iri(value):
+            raise RequestRejected(f"{name} {value[:200]!r} is not an absolute IRI", 400)
+    return names
+
+
 def _assemble(params: list[tuple[str, str]], query: str | None) -> ProtocolRequest:
     options = {name: value for name in OPTION_NAMES if (value := _single(params, name)) is not None}
     return ProtocolRequest(
         query=query,
-        default_graphs=[v for k, v in params if k == "default-graph-uri"],
-        named_graphs=[v for k, v in params if k == "named-graph-uri"],
+        default_graphs=_graph_names(params, "default-graph-uri"),
+        named_graphs=_graph_names(params, "named-graph-uri"),
         options=options,
         formats=[v for k, v in params if k == "format" and v.strip()],
     )
