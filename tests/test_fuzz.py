@@ -81,3 +81,11 @@ def test_random_requests_to_every_route(fuzz_server, route, method, params, acce
 def test_random_queries(fuzz_server, query, fmt):
     check(fuzz_server, "GET", "/sparql", params={"query": query, "format": fmt})
     check(fuzz_server, "POST", "/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
+
+
+@FUZZ
+@given(default=st.lists(TEXT, max_size=2), named=st.lists(TEXT, max_size=2), accept=HEADER)
+def test_random_datasets(fuzz_server, default, named, accept):
+    params = [("query", "ASK { ?s ?p ?o }")] + [("default-graph-uri", g) for g in default]
+    params += [("named-graph-uri", g) for g in named]
+    check(fuzz_server, "GET", "/sparql", params=params, headers={"Accept": accept})
