@@ -88,7 +88,7 @@ class Server:
                 self.process.wait()
 
 
-def start_server(store: Path | str, log_dir: Path, **environment: str) -> Server:
+def start_server(store: Path | str, log_dir: Path, *, wait_ready: bool = True, **environment: str) -> Server:
     port = free_port()
     log = log_dir / f"server-{port}.log"
     # Rate limiting and the per-client query cap are on by default, loopback included; the
@@ -105,7 +105,7 @@ def start_server(store: Path | str, log_dir: Path, **environment: str) -> Server
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()}")
         try:
-            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:  # derived documents made too
+            if httpx.get(f"{url}/{'ready' if wait_ready else 'health'}", timeout=1).status_code == 200:
                 return Server(url, process, log)
         except httpx.HTTPError:
             time.sleep(0.1)

@@ -21,7 +21,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,15 +74,78 @@ def sitemap(base_url: str, iris: list[str], modified: str | None) -> bytes:
     ).encode()
 
 
-class DerivedDocuments:
-    """The current derived documents of a live store, and the thread that makes new ones."""
+@dataclass(frozen=True)
+class Recipe:
+    """Everything a child process needs to make the documents of one store (picklable)."""
 
-    def __init__(self, live, state_path: Path, base_url: str,
-                 service_description: Callable[[object], rdflib.Graph] | None = None):  # fmt: skip
+    location: str  # a store folder or an engine's URL
+    state_path: str
+    base_url: str
+    public_graphs: tuple[str, ...] | None
+    federation: bool
+
+
+def _open(recipe: Recipe):
+    from critmin.store import EmbeddedStore
+    from critmin.store_remote import RemoteStore, is_remote
+
+    store = RemoteStore(recipe.location) if is_remote(recipe.location) else EmbeddedStore.open(Path(recipe.location))
+    public = recipe.public_graphs
+    store.visible_graphs = (lambda: public) if public is not None else None
+    return store
+
+
+def _service_description(store, recipe: Recipe) -> rdflib.Graph:
+    from critmin.service_description import describe_service
+
+    return describe_service(f"{recipe.base_url}/sparql", store.graph_summaries(), void.count_union_triples(store),
+                            federation=recipe.federation, version=store.dataset_version())  # fmt: skip
+
+
+def make_documents(recipe: Recipe) -> Derived:
+    """Make the derived documents of the store's current version (in a child process)."""
+    started = time.monotonic()
+    store = _open(recipe)
+    version = store.dataset_version() or "unversioned"
+    state_path = Path(recipe.state_path)
+    folder = state_path / "derived" / version
+    folder.mkdir(parents=True, exist_ok=True)
+    modified = store.modified()
+    release = dumps.ensure_dumps(store, state_path)
+    graphs = {"void": void.describe_dataset(store, recipe.base_url, release, modified),
+              "service": _service_description(store, recipe)}  # fmt: skip
+    for name, graph in graphs.items():
+        for key, fmt in RDF_FORMATS.items():
+            _write_atomic(folder / f"{name}.{key}", graph.serialize(format=fmt, encoding="utf-8"))
+    _write_atomic(folder / "sitemap.xml", sitemap(recipe.base_url, linked_data.subject_iris(store), modified))
+    made = datetime.now(UTC).isoformat(timespec="seconds")
+    derived = Derived(version, made, modified, round(time.monotonic() - started, 3), folder, release)
+    entry = {k: v for k, v in asdict(derived).items() if k != "folder"}
+    _write_atomic(folder / "index.json", json.dumps(entry, indent=1).encode())
+    return derived
+
+
+def _child(recipe: Recipe, connection) -> None:
+    try:
+        derived = make_documents(recipe)
+        connection.send(("ok", derived.version))
+    except BaseException as error:  # reported to the service, which keeps serving the last good version
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+class DerivedDocuments:
+    """The current derived documents of a live store, and the thread that has a child
+    process make new ones (a process: their aggregates and serialisations hold the GIL
+    for long stretches, which in a thread stalled /health by hundreds of ms)."""
+
+    def __init__(self, live, state_path: Path, base_url: str, *, public_graphs=None, federation: bool = False):
         self.live = live
         self.state_path = state_path
         self.base_url = base_url
-        self.service_description = service_description
+        self.public_graphs = public_graphs or (lambda: None)
+        self.federation = federation
         self.root = state_path / "derived"
         self._current: Derived | None = self._load_latest()
         self._lock = threading.Lock()
@@ -148,37 +210,39 @@ class DerivedDocuments:
             version = store.dataset_version() or "unversioned"
             if self._current is not None and self._current.version == version:
                 return
-            try:
-                self._current = self._make(store, version)
-                self.last_error = None
-                self._prune()
-            except Exception as error:
-                self.last_error = f"{type(error).__name__}: {error}"
-                log.exception("making the derived documents of %s failed", version)
+            location = str(getattr(store, "url", None) or self.live.store_path)
+            recipe = Recipe(location, str(self.state_path), self.base_url, self.public_graphs(), self.federation)
+            outcome = self._in_child(recipe)
+            if outcome[0] != "ok":
+                self.last_error = outcome[1]
+                log.error("making the derived documents of %s failed: %s", version, outcome[1])
                 return
+            latest = self._load_latest()
+            if latest is None or latest.version != outcome[1]:
+                self.last_error = f"the documents of {outcome[1]} were not found after they were made"
+                return
+            self._current, self.last_error = latest, None
+            metrics.DERIVED_SECONDS.set(latest.seconds)
+            metrics.DATASET.info({"version": latest.version})
+            log.info("derived documents of %s made in %.2f s", latest.version, latest.seconds)
+            self._prune()
 
-    def _make(self, store, version: str) -> Derived:
-        started = time.monotonic()
-        folder = self.root / version
-        folder.mkdir(parents=True, exist_ok=True)
-        modified = store.modified()
-        release = dumps.ensure_dumps(store, self.state_path)
-        description = void.describe_dataset(store, self.base_url, release, modified)
-        for key, fmt in RDF_FORMATS.items():
-            _write_atomic(folder / f"void.{key}", description.serialize(format=fmt, encoding="utf-8"))
-        if self.service_description is not None:
-            service = self.service_description(store)
-            for key, fmt in RDF_FORMATS.items():
-                _write_atomic(folder / f"service.{key}", service.serialize(format=fmt, encoding="utf-8"))
-        _write_atomic(folder / "sitemap.xml", sitemap(self.base_url, linked_data.subject_iris(store), modified))
-        made = datetime.now(UTC).isoformat(timespec="seconds")
-        derived = Derived(version, made, modified, round(time.monotonic() - started, 3), folder, release)
-        entry = {k: v for k, v in asdict(derived).items() if k != "folder"}
-        _write_atomic(folder / "index.json", json.dumps(entry, indent=1).encode())
-        log.info("derived documents of %s made in %.2f s", version, derived.seconds)
-        metrics.DERIVED_SECONDS.set(derived.seconds)
-        metrics.DATASET.info({"version": version})
-        return derived
+    @staticmethod
+    def _in_child(recipe: Recipe) -> tuple[str, str]:
+        from critmin.executor import worker_context
+
+        context = worker_context()
+        parent, child = context.Pipe()
+        process = context.Process(target=_child, args=(recipe, child), daemon=True, name="critmin-derived")
+        process.start()
+        child.close()
+        try:
+            outcome = parent.recv()
+        except EOFError:
+            outcome = ("error", f"the process making the documents died (exit {process.exitcode})")
+        process.join()
+        parent.close()
+        return outcome
 
     def _prune(self, keep: int = 3) -> None:
         """Keep the newest few complete sets (the dumps have their own retention)."""

@@ -52,7 +52,7 @@ class Worker:
         return self.process.pid
 
 
-_PRELOAD = ["critmin.query_worker", "critmin.validation_pool"]
+_PRELOAD = ["critmin.query_worker", "critmin.validation_pool", "critmin.derived"]
 
 
 def worker_context():

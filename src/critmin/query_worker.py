@@ -10,6 +10,7 @@ so that starting a replacement is quick.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import tempfile
@@ -62,6 +63,7 @@ class SpoolWriter(io.RawIOBase):
         data = bytes(data)
         self.size += len(data)
         if self._file is None and self.size > self._threshold:
+            os.makedirs(self._spool_dir, exist_ok=True)  # gone if its file system was replaced
             handle, self.path = tempfile.mkstemp(dir=self._spool_dir, prefix="result-")
             self._file = os.fdopen(handle, "wb")
             self._file.write(self._buffer.getvalue())
@@ -105,7 +107,12 @@ def execute(database: ox.Store, job: QueryJob, spool_dir: str, inline_limit: int
     except result_writers.UnwritableValue as error:
         _discard(locals().get("out"))
         return QueryOutcome("error", error="unwritable", message=str(error))
-    except (OSError, ValueError, RuntimeError, KeyError) as error:
+    except OSError as error:
+        _discard(locals().get("out"))
+        if error.errno == errno.ENOSPC:
+            return QueryOutcome("error", error="storage", message="no space left for the result spool")
+        return QueryOutcome("error", error="evaluation", message=str(error))
+    except (ValueError, RuntimeError, KeyError) as error:
         _discard(locals().get("out"))
         return QueryOutcome("error", error="evaluation", message=str(error))
     except Exception as error:  # a writer fault must cost the request, never the worker
@@ -118,6 +125,7 @@ def _discard(out: SpoolWriter | None) -> None:
     if out is not None and out.path:
         with contextlib.suppress(OSError):
             out.finish()
+        with contextlib.suppress(OSError):
             os.unlink(out.path)
 
 

@@ -9,20 +9,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import rdflib
-
 from critmin import metrics, negotiation
 from critmin.executor import QueryPool, QueryTimeout, WorkerCrashed
 from critmin.query_text import RequestRejected, check_services, inspect_query
 from critmin.query_worker import QueryJob
 from critmin.result_cache import CachedResult, ResultCache, cache_key
 from critmin.result_writers import GRAPH_MEDIA_TYPES, SOLUTION_MEDIA_TYPES
-from critmin.service_description import describe_service
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import ProtocolRequest
 from critmin.store import LiveStore
 from critmin.visibility import restrict
-from critmin.void import count_union_triples
 
 # What each kind of result can be sent as: (media type, writer format), in the
 # server's order of preference (the first is the default for */*).
@@ -156,17 +152,6 @@ class SparqlService:
 
     # --- the request ---------------------------------------------------------------
 
-    def service_graph(self, store) -> rdflib.Graph:
-        """The service description with the store's counts: a derived document, made
-        when the data changes (critmin.derived), never on a request."""
-        return describe_service(
-            self.endpoint,
-            store.graph_summaries(),
-            count_union_triples(store),
-            federation=bool(self.settings.service_allowlist),
-            version=store.dataset_version(),
-        )
-
     def describe(self, accept: str | None) -> Reply:
         media_type = negotiation.choose(accept, [m for m, _ in DESCRIPTION_OFFERS])
         if media_type is None:
@@ -215,20 +200,21 @@ class SparqlService:
             self.endpoint, generation=self.live.generation, public_graphs=public,
         )  # fmt: skip
         try:
-            try:
-                outcome = await self.pool.run(job, timeout)
-            except WorkerCrashed:
-                outcome = await self.pool.run(job, timeout)  # once more, on a fresh worker
+            outcome = await self.pool.run(job, timeout)
         except QueryTimeout as timeout_error:
             metrics.QUERIES_STOPPED.inc()
             return error_reply(503, str(timeout_error), **{"Retry-After": str(RETRY_AFTER_SECONDS)})
         except WorkerCrashed as crash:
-            return error_reply(500, str(crash))
+            # No retry: a query that crashes its worker would crash the next one too. The
+            # pool has already replaced the worker; the client may try again.
+            return error_reply(503, f"{crash}; try again", **{"Retry-After": str(RETRY_AFTER_SECONDS)})
         if outcome.kind == "error":
             if outcome.error == "syntax":
                 return error_reply(400, f"SPARQL syntax error: {outcome.message}")
             if outcome.error == "unwritable":
                 return error_reply(406, outcome.message)
+            if outcome.error == "storage":
+                return error_reply(507, f"{outcome.message}; try again later", **{"Retry-After": "60"})
             return error_reply(500, f"query evaluation failed: {outcome.message}")
         media_type = with_charset(media_type)
         if outcome.body is not None:

@@ -153,7 +153,8 @@ def open_parts(config: ServiceSettings) -> Parts:
         validator=validators.validate,
     )  # fmt: skip
     sparql = SparqlService(config, pool, live, ResultCache(config.cache_bytes), contributions.public_graphs)
-    derived = DerivedDocuments(live, state_path, config.base_url, service_description=sparql.service_graph)
+    derived = DerivedDocuments(live, state_path, config.base_url, public_graphs=contributions.public_graphs,
+                               federation=bool(config.service_allowlist))  # fmt: skip
     sparql.derived = derived
     live.listeners.append(derived.refresh)  # a write makes new derived documents, in the background
     return Parts(config, state_path, live, pool, contributions, sparql, derived, validators)
