@@ -78,6 +78,7 @@ bench: build system-packages
 	$(BIN)/python bench/http_bench.py
 	$(BIN)/python bench/validation_bench.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/storm.py
 
 clean:
 	rm -rf $(VENV) var web/node_modules
