@@ -152,3 +152,29 @@ def test_a_value_no_format_can_carry_costs_the_request_not_a_worker(live_server)
     replaced = [line for line in metrics.splitlines() if line.startswith("critmin_workers_replaced_total")]
     assert replaced == ["critmin_workers_replaced_total 0.0"]
     assert httpx.get(f"{live_server.url}/health").json()["workers"]["alive"] == before["alive"]
+
+
+def test_named_graph_iris_dereference_to_their_contents(live_server):
+    meta = httpx.get(f"{live_server.url}/graph/meta", headers={"Accept": "application/n-triples"})
+    assert meta.status_code == 200 and "datasetVersion" in meta.text
+    page = httpx.get(f"{live_server.url}/graph/data/sources", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "triples" in page.text
+    hidden = httpx.get(f"{live_server.url}/graph/contributions")  # the records: never public
+    assert hidden.status_code == 404
+
+
+def test_dumps_load_by_url_uncompressed_or_with_content_encoding(live_server):
+    import gzip
+
+    import rdflib
+
+    plain = httpx.get(f"{live_server.url}/dumps/latest.nt", follow_redirects=True,
+                      headers={"Accept-Encoding": "identity"})  # fmt: skip
+    assert plain.status_code == 200 and plain.headers["content-type"].startswith("application/n-triples")
+    assert "content-encoding" not in plain.headers
+    graph = rdflib.Graph().parse(data=plain.text, format="nt")
+    target = httpx.get(f"{live_server.url}/dumps/latest.nt.gz").headers["location"]
+    zipped = httpx.get(live_server.url + target).content
+    assert len(graph) == len(rdflib.Graph().parse(data=gzip.decompress(zipped).decode(), format="nt"))
+    encoded = httpx.get(live_server.url + target.removesuffix(".gz"), headers={"Accept-Encoding": "gzip"})
+    assert encoded.headers["content-encoding"] == "gzip" and encoded.text == plain.text  # httpx decodes it

@@ -71,6 +71,18 @@ def page(title: str, body: str, *, alternates: dict[str, str] | None = None) -> 
 </body></html>"""
 
 
+def _count(total: int) -> str:
+    from critmin.linked_data import INCOMING_COUNT_BOUND
+
+    return f"more than {INCOMING_COUNT_BOUND:,}" if total > INCOMING_COUNT_BOUND else f"{total:,}"
+
+
+def graph_page(iri: str, triples: int, alternates: dict[str, str]) -> str:
+    body = f"""<main><h1>Named graph</h1><p class="iri">{escape(iri)}</p>
+<p>{triples:,} triples. {formats_line(alternates)}</p></main>"""
+    return page(compact(iri), body, alternates=alternates)
+
+
 def formats_line(alternates: dict[str, str]) -> str:
     names = {"text/turtle": "Turtle", "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD",
              "application/rdf+xml": "RDF/XML"}  # fmt: skip
@@ -104,7 +116,7 @@ def resource_page(description: Description, alternates: dict[str, str], incoming
         f"<tr><td>{link(str(s), labels.get(str(s)))}</td><td>{link(str(p))}</td></tr>" for s, p in description.incoming
     )
     more = (
-        f'<p class="note">Showing {len(description.incoming)} of {description.incoming_total}. '
+        f'<p class="note">Showing {len(description.incoming)} of {_count(description.incoming_total)}. '
         f'<a href="{escape(incoming_more)}">All incoming links</a></p>'
         if incoming_more
         else ""

@@ -223,7 +223,8 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     app.state.sparql = parts.sparql
     install_middleware(app, config)
     add_core_routes(app, parts)
-    app.include_router(create_router(parts.live, config.base_url, parts.state_path, derived, config.route_timeout))
+    app.include_router(create_router(parts.live, config.base_url, parts.state_path, derived, config.route_timeout,
+                                     parts.contributions.public_graphs))  # fmt: skip
     tokens = TokenRegistry(parts.state_path)
     app.include_router(contribution_router(parts.contributions, tokens, config.base_url, config.max_contribution_bytes))
     app.include_router(

@@ -9,6 +9,7 @@ harvesters, and the document URL is still explicit.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -16,13 +17,14 @@ from urllib.parse import urlencode
 
 import rdflib
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from critmin import changes, dumps, html_views, linked_data, negotiation
 from critmin.derived import DerivedDocuments
 from critmin.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI
 from critmin.rdf_input import to_rdflib_graph
 from critmin.store import LiveStore
+from critmin.visibility import is_public
 from critmin.web.bounded import RETRY_AFTER, off_loop
 
 REPRESENTATIONS = {  # suffix: (media type, rdflib format)
@@ -110,7 +112,7 @@ def http_date(iso: str | None) -> str | None:
 
 
 def create_router(live: LiveStore, base_url: str, store_path: Path, derived: DerivedDocuments,
-                  budget: float = 10.0) -> APIRouter:  # fmt: skip
+                  budget: float = 10.0, public_graphs=lambda: None) -> APIRouter:  # fmt: skip
     """The routes; every store or disk access runs off the event loop within `budget` s."""
     router = APIRouter()
 
@@ -137,9 +139,11 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
         iri = f"{linked_data.PUBLIC_BASE}{kind}/{resource_path}"
         store = live.get()
         description = linked_data.describe(store, iri)
+        service_path = f"/{kind}/{resource_path}"
+        if description is None and kind == "graph" and is_public(iri, public_graphs()):
+            return graph_document(request, store, iri, service_path, key, offers)
         if description is None:
             return Response(f"nothing is known about {iri}\n", 404, media_type="text/plain; charset=utf-8")
-        service_path = f"/{kind}/{resource_path}"
         conditional = Conditional(request, (store.dataset_version(), iri, key), modified())
         headers = {
             **conditional.headers(),
@@ -161,6 +165,22 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
             return Response(html, media_type="text/html; charset=utf-8", headers=headers)
         document = f"{base_url}{service_path}.{key}"
         return rdf_response(linked_data.as_graph(description, document, f"{base_url}/sparql"), key, headers)
+
+    def graph_document(request: Request, store, iri: str, service_path: str, key: str, offers: list[str]) -> Response:
+        """A named graph's IRI (`/graph/meta`, `/graph/data/sources`) that is not itself
+        described: its contents, as the service description and the feed name it."""
+        quads = store.graph_quads(iri) if iri in store.named_graphs() else []
+        if not quads:
+            return Response(f"nothing is known about {iri}\n", 404, media_type="text/plain; charset=utf-8")
+        conditional = Conditional(request, (store.dataset_version(), iri, key), modified())
+        if (answer := conditional.not_modified()) is not None:
+            return answer
+        headers = {**conditional.headers(), "Vary": "Accept", "Content-Location": f"{service_path}.{key}"}
+        graph = to_rdflib_graph(quads)
+        if key == "html":
+            body = html_views.graph_page(iri, len(graph), alternates(service_path, [k for k in offers if k != "html"]))
+            return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+        return rdf_response(graph, key, headers)
 
     async def dereference(request: Request, kind: str, path: str) -> Response:
         resource_path, suffix = split_suffix(path)
@@ -269,8 +289,27 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
         return JSONResponse([{**d.__dict__, "url": f"{base_url}/dumps/{d.file_name}"} for d in current.dumps],
                             headers={"ETag": f'W/"dumps-{current.version}"', "Cache-Control": "no-cache"})  # fmt: skip
 
-    @router.get("/dumps/{name}", summary="a dump file, its .sha256, or the `latest` alias")
-    async def dump_file(name: str) -> Response:
+    def plain_dump(request: Request, name: str) -> Response:
+        """`critmin-V.nt` / `.nq`: the gzipped dump as `Content-Encoding: gzip` to clients
+        that accept it, decompressed on the fly to those that do not (clients that load
+        RDF by URL cannot read application/gzip)."""
+        path = dumps.find_dump(store_path, name + ".gz")
+        if path is None:
+            return Response(f"no dump {name}\n", 404, media_type="text/plain; charset=utf-8")
+        media = "application/n-triples" if name.endswith(".nt") else "application/n-quads"
+        headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", "").lower():
+            return FileResponse(path, media_type=media, headers={**headers, "Content-Encoding": "gzip"})
+
+        def unzipped():
+            with gzip.open(path, "rb") as stream:
+                while chunk := stream.read(1 << 16):
+                    yield chunk
+
+        return StreamingResponse(unzipped(), media_type=media, headers=headers)
+
+    @router.get("/dumps/{name}", summary="a dump file, its .sha256, the `latest` alias, or .nt/.nq uncompressed")
+    async def dump_file(request: Request, name: str) -> Response:
         if name.startswith("latest."):
             current = derived.current()
             if current is None:
@@ -281,7 +320,12 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
                 if wanted in (suffix, suffix + ".sha256"):
                     target = dump.file_name + (".sha256" if wanted.endswith(".sha256") else "")
                     return RedirectResponse(f"/dumps/{target}", 302, headers={"Cache-Control": "no-cache"})
+                if wanted + ".gz" == suffix:
+                    target = dump.file_name.removesuffix(".gz")
+                    return RedirectResponse(f"/dumps/{target}", 302, headers={"Cache-Control": "no-cache"})
             return Response(f"no dump {name}\n", 404, media_type="text/plain; charset=utf-8")
+        if name.endswith((".nt", ".nq")):
+            return plain_dump(request, name)
         path = dumps.find_dump(store_path, name)
         if path is None:
             return Response(f"no dump {name}\n", 404, media_type="text/plain; charset=utf-8")
