@@ -178,3 +178,26 @@ def test_dumps_load_by_url_uncompressed_or_with_content_encoding(live_server):
     assert len(graph) == len(rdflib.Graph().parse(data=gzip.decompress(zipped).decode(), format="nt"))
     encoded = httpx.get(live_server.url + target.removesuffix(".gz"), headers={"Accept-Encoding": "gzip"})
     assert encoded.headers["content-encoding"] == "gzip" and encoded.text == plain.text  # httpx decodes it
+
+
+def test_project_prefixes_are_predeclared_and_an_explicit_prefix_wins(live_server, run_cli):
+    query = "SELECT ?label WHERE { mineral:lithium rdfs:label ?label FILTER(LANG(?label) = 'en') }"
+    response = httpx.get(f"{live_server.url}/sparql", params={"query": query, "format": "json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["bindings"][0]["label"]["value"] == "Lithium"
+    shadowed = "PREFIX mineral: <http://example.org/> ASK { mineral:lithium ?p ?o }"
+    assert httpx.get(f"{live_server.url}/sparql", params={"query": shadowed}).json()["boolean"] is False
+    cli = run_cli("query", "--query", "ASK { mineral:lithium a cm:Commodity }", "-f", "json")
+    assert cli.returncode == 0 and '"boolean":true' in cli.stdout.replace(" ", ""), cli.stderr
+
+
+def test_predeclared_prefixes_for_engines_are_added_only_when_used():
+    from critmin.namespaces import PREFIXES
+    from critmin.query_text import with_default_prefixes
+
+    assert with_default_prefixes("ASK { ?s ?p ?o }", PREFIXES) == "ASK { ?s ?p ?o }"
+    added = with_default_prefixes("SELECT * WHERE { ?s a cm:Commodity }", PREFIXES)
+    assert added.splitlines()[0] == f"PREFIX cm: <{PREFIXES['cm']}>" and added.count("\n") == 1
+    mine = "PREFIX cm: <http://other/> SELECT * WHERE { ?s a cm:Commodity }"
+    assert with_default_prefixes(mine, PREFIXES) == mine
+    assert with_default_prefixes("ASK { ?s unknown:p ?o }", PREFIXES) == "ASK { ?s unknown:p ?o }"

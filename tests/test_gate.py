@@ -29,7 +29,8 @@ from critmin.store import EmbeddedStore, LiveStore
 
 PROJECT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/critmin/id/"
-KINDS = ["mineral", "list", "entry", "supply", "use", "source", "country", "agreement", "event", "agent", "sector"]
+KINDS = ["mineral", "list", "list-entry", "supply", "technology-use", "source", "country", "agreement", "event",
+         "agent", "sector", "initiative", "element", "technology"]  # fmt: skip
 
 
 def shipped_data(store: EmbeddedStore) -> rdflib.Graph:

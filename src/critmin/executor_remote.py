@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from critmin import query_text, result_writers
 from critmin.executor import QueryTimeout
+from critmin.namespaces import PREFIXES
 from critmin.query_worker import QueryJob, QueryOutcome, SpoolWriter
 from critmin.store_remote import FORM, RemoteError, RemoteStore, parse_graph_answer, parse_solutions_answer, translate
 
@@ -46,7 +47,7 @@ class RemoteExecutor:
         if not defaults and not named:
             defaults = list(job.public_graphs or self.store.graph_names())
             named = list(defaults)
-        query = job.query
+        query = query_text.with_default_prefixes(job.query, PREFIXES)
         if job.base_iri and not any(k == "word" and v.upper() == "BASE" for k, v in query_text.tokens(query)[:1]):
             query = f"BASE <{job.base_iri}>\n{query}"  # engines differ on resolving relative IRIs themselves
         body = urlencode([("query", query)]) + self._dataset_form(tuple(defaults), tuple(named))

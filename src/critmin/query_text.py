@@ -126,3 +126,18 @@ def check_services(info: QueryInfo, allowlist: list[str]) -> None:
                     403,
                 )
             raise RequestRejected(f"SERVICE target {target or '(none)'} is not on this endpoint's allowlist", 403)
+
+
+def with_default_prefixes(text: str, prefixes: dict[str, str]) -> str:
+    """The query with PREFIX declarations for the project's prefixes it uses without
+    declaring them (as WDQS predeclares wd:, wdt:): for engines that take no default
+    prefixes. Declared prefixes are left alone: the query's own declaration wins.
+    They go on the first line, so that error positions move by one line at most."""
+    items = tokens(text)
+    declared = {items[i + 1][1].rstrip(":") for i, (k, v) in enumerate(items[:-1])
+                if k == "word" and v.upper() == "PREFIX"}  # fmt: skip
+    used = {value.split(":", 1)[0] for kind, value in items if kind == "pname"}
+    missing = sorted(p for p in used - declared if p in prefixes)
+    if not missing:
+        return text
+    return " ".join(f"PREFIX {p}: <{prefixes[p]}>" for p in missing) + "\n" + text

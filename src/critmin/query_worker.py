@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from critmin import result_writers
+from critmin.namespaces import PREFIXES
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def execute(database: ox.Store, job: QueryJob, spool_dir: str, inline_limit: int
         protocol_dataset = bool(defaults or named)
         result = database.query(
             job.query,
+            prefixes=PREFIXES,  # predeclared, as WDQS does; the query's own PREFIX wins
             base_iri=job.base_iri,
             use_default_graph_as_union=not protocol_dataset,
             default_graph=defaults or None,

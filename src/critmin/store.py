@@ -125,6 +125,7 @@ class EmbeddedStore:
             named = list(defaults)
         return self._db.query(
             sparql,
+            prefixes=PREFIXES,
             use_default_graph_as_union=not (defaults or named),
             default_graph=defaults or None,
             named_graphs=named,

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from critmin import query_text, settings
 from critmin.bulk_load import LoadError, UpdateLoader, loader_from_environment, update_batch
-from critmin.namespaces import CONTRIBUTED_PREFIX, DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH, SKOLEM_BASE
+from critmin.namespaces import CONTRIBUTED_PREFIX, DATASET_IRI, META_GRAPH, PREFIXES, SD_NAMED_GRAPH, SKOLEM_BASE
 from critmin.store import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist
 
 FORM = "application/x-www-form-urlencoded"
@@ -116,7 +116,8 @@ class RemoteStore:
             visible = self.visible_graphs() if self.visible_graphs else None
             defaults = list(visible) if visible is not None else self.graph_names()
             named = list(defaults)
-        form = [("query", sparql)] + [("default-graph-uri", g) for g in defaults]
+        form = [("query", query_text.with_default_prefixes(sparql, PREFIXES))]
+        form += [("default-graph-uri", g) for g in defaults]
         form += [("named-graph-uri", g) for g in named]
         accept = "application/n-triples" if info.returns_graph else "application/sparql-results+json"
         response = self._post(self.endpoint.query_url, form, accept, timeout=timeout)
