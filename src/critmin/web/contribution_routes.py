@@ -17,6 +17,7 @@ from critmin.contributions import ContributionError, ContributionService, Record
 from critmin.html_views import page
 from critmin.tokens import Principal, TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
+from critmin.web.bounded import off_loop
 
 
 def problem(status: int, message: str, **headers: str) -> JSONResponse:
@@ -34,6 +35,9 @@ def record_json(record: Record, base: str) -> dict:
 
 
 REPORT_OFFERS = ["application/json", "text/turtle", "application/ld+json", "text/html"]
+
+
+READ_BUDGET = 10.0  # seconds for a listing or a record read (the store work runs in a thread)
 
 
 def create_router(service: ContributionService, tokens: TokenRegistry, base: str, max_bytes: int) -> APIRouter:
@@ -110,28 +114,28 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
     async def listing(request: Request, status: str | None = None, contributor: str | None = None,
                       since: str | None = None) -> Response:  # fmt: skip
         viewer = optional_principal(request)
-        records = await asyncio.to_thread(service.list, status, contributor, since)
+        records = await off_loop(service.list, status, contributor, since, budget=READ_BUDGET)
         return JSONResponse([record_json(r, base) for r in records if r.visible_to(viewer)])
 
     @router.get("/contributions/{identifier}", summary="a contribution's record and validation report")
     @guarded
     async def one(request: Request, identifier: str) -> Response:
-        record = await asyncio.to_thread(service.get, identifier)
+        record = await off_loop(service.get, identifier, budget=READ_BUDGET)
         if record is None or not record.visible_to(optional_principal(request)):
             # Unpublished contributions are private to their contributor and the curators;
             # to anyone else they do not exist (404, not 403, which would confirm them).
             return problem(404, f"no contribution {identifier} (unpublished ones need their contributor's token)")
-        return report_response(request, record, 200, {})
+        return await off_loop(report_response, request, record, 200, {}, budget=READ_BUDGET)
 
     @router.get(
         "/contributions/{identifier}/data", summary="a contribution's triples (N-Triples); private until published"
     )
     @guarded
     async def data(request: Request, identifier: str) -> Response:
-        record = await asyncio.to_thread(service.get, identifier)
+        record = await off_loop(service.get, identifier, budget=READ_BUDGET)
         if record is None or not record.visible_to(optional_principal(request)):
             return problem(404, f"no contribution {identifier} (unpublished ones need their contributor's token)")
-        triples = await asyncio.to_thread(service.triples, record)
+        triples = await off_loop(service.triples, record, budget=READ_BUDGET)
         return Response(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), media_type="application/n-triples")
 
     @router.post("/contributions/{identifier}/publish", summary="a curator merges a staged contribution into the union")
@@ -147,7 +151,7 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
     @guarded
     async def withdraw(request: Request, identifier: str) -> Response:
         principal = authenticate(request)
-        record = service.get(identifier)
+        record = await off_loop(service.get, identifier, budget=READ_BUDGET)
         if record is None:
             raise ContributionError(f"no contribution {identifier}", 404)
         if not principal.is_curator and not record.owned_by(principal):

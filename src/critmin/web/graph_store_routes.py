@@ -18,6 +18,7 @@ from critmin.result_writers import GRAPH_FORMATS, GRAPH_MEDIA_TYPES
 from critmin.sparql_terms import is_iri
 from critmin.tokens import TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
+from critmin.web.bounded import off_loop
 
 OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 
@@ -47,7 +48,7 @@ def create_router(graphs: GraphStore, tokens: TokenRegistry, base: str, max_byte
             return JSONResponse({"error": f"the graph name {graph[:200]!r} is not an absolute IRI"}, 400)
         try:
             if request.method in ("GET", "HEAD"):
-                return read(request, graph)
+                return await off_loop(read, request, graph, budget=10.0)
             who = curator(request)
             if request.method == "DELETE":
                 deleted = await asyncio.to_thread(graphs.delete, graph, who)
