@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -128,3 +129,19 @@ def wait_for_derived(url: str, timeout: float = 120) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"derived documents still not current after {timeout} s")
+
+
+@contextlib.contextmanager
+def curated_server(store_path: Path, factory, name: str, **environment: str):
+    """A server on a private copy of the store, with a curator's token as `.token` and
+    the copy as `.store` (for tests that write)."""
+    from critmin.tokens import TokenRegistry
+
+    folder = copy_store(store_path, factory.mktemp(name) / "store")
+    token = TokenRegistry(folder).create("carol", "curator")
+    running = start_server(folder, factory.mktemp(f"{name}-logs"), **environment)
+    running.store, running.token = folder, token
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -8,9 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from servers import copy_store, start_server, wait_for_derived
-
-from critmin.tokens import TokenRegistry
+from servers import copy_store, curated_server, start_server, wait_for_derived
 
 GET_ROUTES = [
     "/", "/api/docs", "/api/queries", "/api/openapi.json", "/health", "/ready", "/metrics",
@@ -25,12 +23,8 @@ IGNORED = {"date", "content-length", "transfer-encoding"}
 
 @pytest.fixture(scope="module")
 def live_server(store_path, tmp_path_factory):
-    folder = copy_store(store_path, tmp_path_factory.mktemp("bounded") / "store")
-    running = start_server(folder, tmp_path_factory.mktemp("bounded-logs"))
-    running.store = folder
-    running.token = TokenRegistry(folder).create("carol", "curator")
-    yield running
-    running.stop()
+    with curated_server(store_path, tmp_path_factory, "bounded") as running:
+        yield running
 
 
 @pytest.mark.parametrize("path", GET_ROUTES)

@@ -9,9 +9,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 from playwright.sync_api import sync_playwright
-from servers import copy_store, start_server
-
-from critmin.tokens import TokenRegistry
+from servers import curated_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -75,12 +73,8 @@ def shoot(page, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def writable_server(store_path, tmp_path_factory):
-    folder = copy_store(store_path, tmp_path_factory.mktemp("browser") / "store")
-    token = TokenRegistry(folder).create("carol", "curator")
-    running = start_server(folder, tmp_path_factory.mktemp("browser-logs"))
-    running.token = token
-    yield running
-    running.stop()
+    with curated_server(store_path, tmp_path_factory, "browser") as running:
+        yield running
 
 
 @pytest.fixture

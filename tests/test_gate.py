@@ -186,3 +186,27 @@ def test_pyshacl_focus_nodes_still_skip_sh_or():
     data = rdflib.Graph().parse(data='@prefix ex: <http://e/> . ex:n a ex:C ; ex:d "sometime" .', format="turtle")
     assert pyshacl.validate(data, shacl_graph=shapes)[0] is False
     assert pyshacl.validate(data, shacl_graph=shapes, focus_nodes=[rdflib.URIRef("http://e/n")])[0] is True
+
+
+COPPER_LABEL = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix dct: <http://purl.org/dc/terms/> .
+<https://w3id.org/critmin/id/mineral/copper> rdfs:label "Cuivre"@fr ;
+    dct:source <https://w3id.org/critmin/id/source/nrcan-2020-01-09> ."""
+SOMETIME = """@prefix cm: <https://w3id.org/critmin/ontology#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<https://w3id.org/critmin/id/source/test-sometime> a cm:SourceDocument ; dct:title "A list"@en ;
+    dct:issued "sometime" ; skos:notation "test-sometime" ; foaf:page <https://example.org/list> ;
+    dct:publisher <https://w3id.org/critmin/id/agent/natural-resources-canada> ."""
+
+
+def test_the_two_cases_the_agency_found(store_path, run_cli, tmp_path):
+    """A label added to an existing commodity is accepted (was: 'every fact needs its
+    source', about copper's existing sources); a plain-string date is refused (was:
+    accepted, pyshacl skipping sh:or with focus nodes)."""
+    copper = tmp_path / "copper.ttl"
+    copper.write_text(COPPER_LABEL)
+    done = run_cli("validate", str(copper))
+    assert done.returncode == 0, done.stdout
+    sometime = tmp_path / "sometime.ttl"
+    sometime.write_text(SOMETIME)
+    done = run_cli("validate", str(sometime))
+    assert done.returncode == 1 and "dct:issued date" in done.stdout, done.stdout

@@ -14,9 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from servers import copy_store, start_server
-
-from critmin.tokens import TokenRegistry
+from servers import curated_server
 
 JAVA_HEADERS = {  # what java.net.http.HttpClient sends by default
     "Connection": "Upgrade, HTTP2-Settings",
@@ -28,12 +26,8 @@ GRAPH = "/store?graph=http://example.org/graph/h2c"
 
 @pytest.fixture(scope="module")
 def body_server(store_path, tmp_path_factory):
-    folder = copy_store(store_path, tmp_path_factory.mktemp("bodies") / "store")
-    token = TokenRegistry(folder).create("curator", "curator")
-    running = start_server(folder, tmp_path_factory.mktemp("bodies-logs"))
-    running.token = token
-    yield running
-    running.stop()
+    with curated_server(store_path, tmp_path_factory, "bodies") as running:
+        yield running
 
 
 def raw_request(url: str, method: str, path: str, headers: dict[str, str], body) -> tuple[int, bytes]:

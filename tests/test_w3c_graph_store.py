@@ -10,9 +10,7 @@ import httpx
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-from servers import copy_store, start_server
-
-from critmin.tokens import TokenRegistry
+from servers import curated_server
 
 MANIFEST = Path(__file__).parent / "w3c" / "sparql11-graph-store-direct-manifest.ttl"
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -60,12 +58,8 @@ CASES = load_cases()
 
 @pytest.fixture(scope="module")
 def gsp_server(store_path, tmp_path_factory):
-    folder = copy_store(store_path, tmp_path_factory.mktemp("gsp") / "store")
-    token = TokenRegistry(folder).create("curator", "curator")
-    running = start_server(folder, tmp_path_factory.mktemp("gsp-logs"))
-    running.token = token
-    yield running
-    running.stop()
+    with curated_server(store_path, tmp_path_factory, "gsp") as running:
+        yield running
 
 
 def test_manifest_has_every_case():

@@ -29,20 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from critmin import settings
-
-
-class SettingsError(ValueError):
-    """A setting with a value that cannot be used; the message names the variable."""
+from critmin.settings import SettingsError
 
 
 def _number(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise SettingsError(f"{name}={value!r} is not a number") from None
+    return settings.env_number(name, default)
 
 
 def _choice(name: str, choices: tuple[str, ...], default: str) -> str:

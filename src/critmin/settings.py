@@ -58,3 +58,19 @@ def state_path_for(location: str | Path) -> Path:
     if is_url(location):
         return Path(os.environ.get("CRITMIN_STATE", project_home() / "var" / "remote-state")).resolve()
     return Path(location)
+
+
+class SettingsError(ValueError):
+    """A setting with a value that cannot be used; the message names the variable."""
+
+
+def env_number(name: str, default: float) -> float:
+    """A number from the environment (the default when unset or empty); a value that is
+    not a number is an error naming the variable, at start."""
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a number") from None

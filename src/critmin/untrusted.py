@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from critmin import settings
 from critmin.parse_guard import RdfInputError, TooManyQuads, parse_bounded
 
 EXIT_SYNTAX, EXIT_TOO_MANY = 3, 4
@@ -44,10 +45,7 @@ class SandboxLimits:
 
     @classmethod
     def from_environment(cls) -> SandboxLimits:
-        def number(name: str, default: float) -> float:
-            value = os.environ.get(name)
-            return float(value) if value not in (None, "") else default
-
+        number = settings.env_number
         return cls(
             timeout=number("CRITMIN_PARSE_TIMEOUT", cls.timeout),
             memory_bytes=int(number("CRITMIN_PARSE_MEMORY_MB", cls.memory_bytes >> 20)) << 20,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import rdflib
 
-from critmin import metrics, validation
+from critmin import metrics, settings, validation
 
 
 class ValidationBusy(Exception):
@@ -42,10 +42,7 @@ class ValidationLimits:
 
     @classmethod
     def from_environment(cls) -> ValidationLimits:
-        def number(name: str, default: float) -> float:
-            value = os.environ.get(name)
-            return float(value) if value not in (None, "") else default
-
+        number = settings.env_number
         return cls(
             workers=int(number("CRITMIN_VALIDATION_WORKERS", cls.workers)),
             timeout=number("CRITMIN_VALIDATION_TIMEOUT", cls.timeout),
