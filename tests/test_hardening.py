@@ -376,3 +376,25 @@ def test_crafted_parameters_never_reach_a_query_as_text(hard_server, value):
         if path == "/sparql" and response.status_code == 200:
             assert response.json()["boolean"] is False, (params, "a graph name must never widen the dataset")
     alive(hard_server)
+
+
+def test_withdrawing_a_duplicate_announces_update_not_delete(hard_server):
+    """The feed says Delete only for a resource with no public triple left."""
+    alice = {"Authorization": f"Bearer {hard_server.tokens['alice']}", "Content-Type": "text/turtle"}
+    carol = {"Authorization": f"Bearer {hard_server.tokens['carol']}"}
+    body = STAGED.replace("test-secret", "test-duplicate")
+    subject = SECRET.replace("test-secret", "test-duplicate")
+    ids = []
+    for title in ("original", "duplicate"):
+        created = httpx.post(f"{hard_server.url}/contributions", content=body, headers=alice, params={"title": title})
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+        assert httpx.post(f"{hard_server.url}/contributions/{ids[-1]}/publish", headers=carol).status_code == 200
+    assert httpx.delete(f"{hard_server.url}/contributions/{ids[1]}", headers=carol).status_code == 200
+    feed = httpx.get(httpx.get(f"{hard_server.url}/changes").json()["last"]["id"]).json()["orderedItems"]
+    about = [a["type"] for a in feed if a["object"]["id"] == subject]
+    assert about[-1] == "Update", about  # still asserted by the original
+    assert httpx.delete(f"{hard_server.url}/contributions/{ids[0]}", headers=carol).status_code == 200
+    feed = httpx.get(httpx.get(f"{hard_server.url}/changes").json()["last"]["id"]).json()["orderedItems"]
+    assert [a["type"] for a in feed if a["object"]["id"] == subject][-1] == "Delete"
+    assert httpx.get(f"{hard_server.url}/id/supply/test-duplicate").status_code in (404, 410)
