@@ -178,3 +178,49 @@ def test_generated_store_is_what_the_generator_says(million_store):
     bench = ox.NamedNode("https://w3id.org/critmin/graph/bench")
     count = int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {bench} {{ ?s ?p ?o }} }}")))["n"].value)
     assert count >= 1_000_000
+
+
+def test_health_is_fast_while_a_million_triples_are_described_on_an_engine(million_store, tmp_path):
+    """The same on the Oxigraph server: the million-triple store bulk-loaded with
+    `oxigraph load`, critmin in front of it making its derived documents over HTTP."""
+    from engines import start_oxigraph
+
+    from critmin.namespaces import DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
+
+    dump = tmp_path / "million.nq"
+    store = EmbeddedStore.open(million_store)
+    listing = ox.Quad(ox.NamedNode(str(DATASET_IRI)), ox.NamedNode(SD_NAMED_GRAPH),
+                      ox.NamedNode("https://w3id.org/critmin/graph/bench"), ox.NamedNode(str(META_GRAPH)))  # fmt: skip
+    ox.serialize(iter([*store.quads(), listing]), str(dump), ox.RdfFormat.N_QUADS)
+    del store
+    binary = Path(sys.executable).parent / "oxigraph"
+    loaded = subprocess.run([str(binary), "load", "--location", str(tmp_path / "db"), "--file", str(dump)],
+                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    engine = start_oxigraph(tmp_path)
+    server = None
+    try:
+        env = {"CRITMIN_REMOTE_UPDATE_URL": engine.update_url, "CRITMIN_STATE": str(tmp_path / "state")}
+        server = start_server(engine.query_url, tmp_path, wait_ready=False, **env)
+        timings, generating = [], 0
+        with httpx.Client(base_url=server.url, timeout=30) as client, ThreadPoolExecutor(max_workers=1) as pool:
+            void = pool.submit(client.get, "/.well-known/void", headers={"Accept": "text/turtle"})
+            started = time.monotonic()
+            while time.monotonic() - started < 8:
+                before = time.perf_counter()
+                health = client.get("/health").json()
+                timings.append(time.perf_counter() - before)
+                generating += health["derived"]["generating"]
+                time.sleep(0.05)
+            assert void.result().status_code in (200, 503)
+        assert generating > len(timings) // 2, "the documents were not being made: nothing was measured"
+        timings.sort()
+        p99 = timings[max(0, int(len(timings) * 0.99) - 1)]
+        assert p99 < 0.05, (statistics.median(timings), p99, timings[-5:])
+    finally:
+        if server:
+            os.kill(server.process.pid, signal.SIGKILL)
+            server.process.wait()
+            for pid in descendants(server.process.pid):
+                os.kill(pid, signal.SIGKILL)
+        engine.stop()
