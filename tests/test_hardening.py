@@ -385,8 +385,10 @@ def test_withdrawing_a_duplicate_announces_update_not_delete(hard_server):
     body = STAGED.replace("test-secret", "test-duplicate")
     subject = SECRET.replace("test-secret", "test-duplicate")
     ids = []
-    for title in ("original", "duplicate"):
-        created = httpx.post(f"{hard_server.url}/contributions", content=body, headers=alice, params={"title": title})
+    for title in ("original", "duplicate"):  # the same subject; not byte-identical (that is a 409)
+        content = body + ("\n# sent again\n" if title == "duplicate" else "")
+        created = httpx.post(f"{hard_server.url}/contributions", content=content, headers=alice,
+                             params={"title": title})  # fmt: skip
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])
         assert httpx.post(f"{hard_server.url}/contributions/{ids[-1]}/publish", headers=carol).status_code == 200
@@ -398,3 +400,14 @@ def test_withdrawing_a_duplicate_announces_update_not_delete(hard_server):
     feed = httpx.get(httpx.get(f"{hard_server.url}/changes").json()["last"]["id"]).json()["orderedItems"]
     assert [a["type"] for a in feed if a["object"]["id"] == subject][-1] == "Delete"
     assert httpx.get(f"{hard_server.url}/id/supply/test-duplicate").status_code in (404, 410)
+
+
+def test_identical_content_is_409_naming_the_contribution(hard_server):
+    alice = {"Authorization": f"Bearer {hard_server.tokens['alice']}", "Content-Type": "text/turtle"}
+    body = STAGED.replace("test-secret", "test-identical")
+    first = httpx.post(f"{hard_server.url}/contributions", content=body, headers=alice)
+    assert first.status_code == 201
+    before = sorted(p.name for p in (hard_server.store / "contributions").iterdir())
+    again = httpx.post(f"{hard_server.url}/contributions", content=body, headers=alice)
+    assert again.status_code == 409 and first.json()["id"] in again.text
+    assert sorted(p.name for p in (hard_server.store / "contributions").iterdir()) == before  # nothing written

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,16 +215,18 @@ class ContributionService:
         """Store a contribution (accepted or in quarantine). Returns the record, the report
         and, for malformed input, the parse error."""
         check_metadata(title, source, self.limits)
+        digest = hashlib.sha256(body).hexdigest()
+        self._refuse_duplicate(digest)
         identifier = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(4)
         folder = self._quarantine(identifier)
         folder.mkdir(parents=True)
         (folder / "body").write_bytes(body)
         (folder / "content-type").write_text(content_type or "")
-        digest = hashlib.sha256(body).hexdigest()
         try:
             triples = parse_contribution(body, content_type, self.limits, f"{ID}.well-known/genid/{identifier}/")
         except ContributionError as error:
             if error.status != 400:
+                shutil.rmtree(folder, ignore_errors=True)  # refused before it became a contribution: no trace
                 raise
             record = Record(identifier, "rejected", contributor, now(), digest, 0, 1, title, source,
                             contributor_id=contributor_id)  # fmt: skip
@@ -255,6 +258,15 @@ class ContributionService:
             changes.ChangeLog(self.store_path).append(self._activities("Create", triples, record))
         self.live.notify()
         return record, report, None
+
+    def _refuse_duplicate(self, digest: str) -> None:
+        """Identical bytes already staged or published: 409 naming the contribution (a
+        second copy once published twice and doubled a list's entries)."""
+        for record in self.list():
+            if record.content_hash == digest and record.status in ("staged", "published"):
+                raise ContributionError(
+                    f"identical content was already sent as contribution {record.id} ({record.status}): "
+                    f"/contributions/{record.id}", 409)  # fmt: skip
 
     @staticmethod
     def insert_data(quads: list[ox.Quad]) -> str:
