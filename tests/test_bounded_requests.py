@@ -195,3 +195,24 @@ def test_predeclared_prefixes_for_engines_are_added_only_when_used():
     mine = "PREFIX cm: <http://other/> SELECT * WHERE { ?s a cm:Commodity }"
     assert with_default_prefixes(mine, PREFIXES) == mine
     assert with_default_prefixes("ASK { ?s unknown:p ?o }", PREFIXES) == "ASK { ?s unknown:p ?o }"
+
+
+@pytest.mark.parametrize("path", ["/id/mineral/lithium", "/ontology", "/shapes", "/.well-known/void",
+                                  "/graph/data/sources"])  # fmt: skip
+def test_jsonld_is_compacted_with_the_published_context_and_expands_to_the_same_triples(live_server, path):
+    import json
+
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    context = httpx.get(f"{live_server.url}/context.jsonld").json()["@context"]
+    assert context["cm"] == "https://w3id.org/critmin/ontology#"
+    document = httpx.get(live_server.url + path, headers={"Accept": "application/ld+json"})
+    assert document.status_code == 200 and document.headers["content-type"].startswith("application/ld+json")
+    parsed = json.loads(document.text)
+    assert parsed["@context"] == context
+    assert "http://www.w3.org/2000/01/rdf-schema#label" not in document.text  # compacted: rdfs:label
+    turtle = httpx.get(live_server.url + path, headers={"Accept": "text/turtle"}).text
+    turtle = turtle.replace(f"{path}.ttl>", f"{path}.jsonld>")  # each document names its own URL
+    assert isomorphic(rdflib.Graph().parse(data=document.text, format="json-ld"),
+                      rdflib.Graph().parse(data=turtle, format="turtle"))  # fmt: skip

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 import rdflib
 
 from critmin import dumps, linked_data, metrics, void
+from critmin.namespaces import to_jsonld
 
 log = logging.getLogger("critmin.derived")
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
@@ -116,7 +117,8 @@ def make_documents(recipe: Recipe) -> Derived:
               "service": _service_description(store, recipe)}  # fmt: skip
     for name, graph in graphs.items():
         for key, fmt in RDF_FORMATS.items():
-            _write_atomic(folder / f"{name}.{key}", graph.serialize(format=fmt, encoding="utf-8"))
+            data = to_jsonld(graph) if key == "jsonld" else graph.serialize(format=fmt, encoding="utf-8")
+            _write_atomic(folder / f"{name}.{key}", data)
     _write_atomic(folder / "sitemap.xml", sitemap(recipe.base_url, linked_data.subject_iris(store), modified))
     made = datetime.now(UTC).isoformat(timespec="seconds")
     derived = Derived(version, made, modified, round(time.monotonic() - started, 3), folder, release)

@@ -63,3 +63,16 @@ PREFIXES = {
 def data_graph(stem: str) -> str:
     """The named graph that holds the facts of one data file."""
     return f"{GRAPH}data/{stem}"
+
+
+def jsonld_context() -> dict[str, str]:
+    """The JSON-LD context of every JSON-LD document critmin writes (served at
+    /context.jsonld): the project's prefixes, so that documents read `rdfs:label` and
+    `mineral:lithium`, and expand to exactly the same triples."""
+    return dict(sorted(PREFIXES.items()))
+
+
+def to_jsonld(graph) -> bytes:
+    """An rdflib graph as compacted JSON-LD, with the context inline (self-contained:
+    no fetch is needed to expand it)."""
+    return graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True, encoding="utf-8")

@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 
 from critmin import changes, dumps, html_views, linked_data, negotiation
 from critmin.derived import DerivedDocuments
-from critmin.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI
+from critmin.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI, jsonld_context, to_jsonld
 from critmin.rdf_input import to_rdflib_graph
 from critmin.store import LiveStore
 from critmin.visibility import is_public
@@ -121,7 +121,7 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
 
     def rdf_response(graph: rdflib.Graph, key: str, headers: dict[str, str]) -> Response:
         media, fmt = REPRESENTATIONS[key]
-        body = graph.serialize(format=fmt, encoding="utf-8")
+        body = to_jsonld(graph) if key == "jsonld" else graph.serialize(format=fmt, encoding="utf-8")
         media_type = f"{media}; charset=utf-8" if media.startswith("text/") else media
         return Response(body, media_type=media_type, headers=headers)
 
@@ -265,6 +265,11 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
         if current is None:
             return None, None
         return current, Conditional(request, (current.version, what, key), http_date(current.modified))
+
+    @router.get("/context.jsonld", summary="the JSON-LD context of critmin's JSON-LD documents")
+    async def context_document() -> Response:
+        return JSONResponse({"@context": jsonld_context()}, media_type="application/ld+json",
+                            headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
 
     @router.get("/.well-known/void", summary="VoID + DCAT description of the dataset")
     async def void_description(request: Request) -> Response:
