@@ -216,3 +216,17 @@ def test_jsonld_is_compacted_with_the_published_context_and_expands_to_the_same_
     turtle = turtle.replace(f"{path}.ttl>", f"{path}.jsonld>")  # each document names its own URL
     assert isomorphic(rdflib.Graph().parse(data=document.text, format="json-ld"),
                       rdflib.Graph().parse(data=turtle, format="turtle"))  # fmt: skip
+
+
+def test_parse_errors_read_like_a_person_wrote_them(live_server, run_cli):
+    unknown = "SELECT * WHERE {\n  ?s a foo:Bar\n}"
+    response = httpx.get(f"{live_server.url}/sparql", params={"query": unknown})
+    assert response.status_code == 400
+    text = response.text
+    assert "line 2, column" in text and "  ?s a foo:Bar" in text and "^" in text
+    assert "hint: foo: is not declared: add PREFIX foo: <…>" in text and "mineral:" in text
+    assert "\\u{" not in text  # no grammar ranges
+    braces = httpx.get(f"{live_server.url}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o "})
+    assert braces.status_code == 400 and "unbalanced braces: 1 '{' and 0 '}'" in braces.text
+    cli = run_cli("query", "--query", unknown)
+    assert cli.returncode == 2 and "hint: foo: is not declared" in cli.stderr and "line 2, column" in cli.stderr

@@ -64,7 +64,7 @@ def test_ask_query(run_cli):
 def test_syntax_error_names_the_position(run_cli):
     done = run_cli("query", "--query", "SELECT * WHERE { ?s ?p }")
     assert done.returncode == 2
-    assert "SPARQL syntax error" in done.stderr and "1:" in done.stderr
+    assert "SPARQL syntax error" in done.stderr and "line 1, column 25" in done.stderr
     assert done.stdout == ""
 
 

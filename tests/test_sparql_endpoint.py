@@ -102,7 +102,7 @@ def test_csv_and_tsv_bodies(server):
 def test_syntax_error_is_400_with_position(server):
     response = get(server, "SELECT * WHERE { ?s ?p }")
     assert response.status_code == 400
-    assert "syntax error" in response.text and "1:" in response.text
+    assert "syntax error" in response.text and "line 1, column 25" in response.text and "^" in response.text
 
 
 def test_service_description_negotiated(server):

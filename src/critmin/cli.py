@@ -20,6 +20,8 @@ import pyoxigraph as ox
 from critmin import build, queries, results, settings
 from critmin.bulk_load import LoadError
 from critmin.contributions import ContributionService, public_view
+from critmin.namespaces import PREFIXES
+from critmin.query_errors import explain
 from critmin.query_text import RequestRejected
 from critmin.rdf_input import RdfInputError, parse_file
 from critmin.store import StoreBusyError, StoreMissingError
@@ -92,7 +94,7 @@ def run_query(store, text: str):
     except RequestRejected as error:
         raise CliError(str(error)) from None
     except SyntaxError as error:
-        raise CliError(f"SPARQL syntax error: {error}") from None
+        raise CliError(f"SPARQL syntax error at {explain(text, str(error), PREFIXES)}") from None
     except OSError as error:
         raise CliError(f"query failed: {error}") from None
 

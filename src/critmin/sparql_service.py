@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from critmin import metrics, negotiation
 from critmin.executor import QueryPool, QueryTimeout, WorkerCrashed
+from critmin.namespaces import PREFIXES
+from critmin.query_errors import explain
 from critmin.query_text import RequestRejected, check_services, inspect_query
 from critmin.query_worker import QueryJob
 from critmin.result_cache import CachedResult, ResultCache, cache_key
@@ -210,7 +212,7 @@ class SparqlService:
             return error_reply(503, f"{crash}; try again", **{"Retry-After": str(RETRY_AFTER_SECONDS)})
         if outcome.kind == "error":
             if outcome.error == "syntax":
-                return error_reply(400, f"SPARQL syntax error: {outcome.message}")
+                return error_reply(400, f"SPARQL syntax error at {explain(request.query, outcome.message, PREFIXES)}")
             if outcome.error == "unwritable":
                 return error_reply(406, outcome.message)
             if outcome.error == "storage":
