@@ -399,7 +399,8 @@ def test_withdrawing_a_duplicate_announces_update_not_delete(hard_server):
     assert httpx.delete(f"{hard_server.url}/contributions/{ids[0]}", headers=carol).status_code == 200
     feed = httpx.get(httpx.get(f"{hard_server.url}/changes").json()["last"]["id"]).json()["orderedItems"]
     assert [a["type"] for a in feed if a["object"]["id"] == subject][-1] == "Delete"
-    assert httpx.get(f"{hard_server.url}/id/supply/test-duplicate").status_code in (404, 410)
+    gone = httpx.get(f"{hard_server.url}/id/supply/test-duplicate")
+    assert gone.status_code == 410 and "withdrawn" in gone.text  # not 404: the feed announced its removal
 
 
 def test_identical_content_is_409_naming_the_contribution(hard_server):

@@ -48,6 +48,14 @@ class ChangeLog:
         with self.path.open(encoding="utf-8") as log:
             return [json.loads(line) for line in log if line.strip()]
 
+    def removed(self) -> dict[str, str]:
+        """IRIs whose latest activity is a Delete (no public triple left), with when:
+        they answer 410 Gone rather than 404, as a harvester's crawl expects."""
+        latest: dict[str, dict] = {}
+        for activity in self.activities():
+            latest[activity["object"]["id"]] = activity
+        return {iri: a["endTime"] for iri, a in latest.items() if a["type"] == "Delete"}
+
     def last_modified(self) -> str | None:
         items = self.activities()
         return items[-1]["endTime"] if items else None

@@ -143,6 +143,10 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
         if description is None and kind == "graph" and is_public(iri, public_graphs()):
             return graph_document(request, store, iri, service_path, key, offers)
         if description is None:
+            removed = changes.ChangeLog(store_path).removed().get(iri)
+            if removed:
+                return Response(f"{iri} was withdrawn on {removed}; the change feed at /changes says so\n", 410,
+                                media_type="text/plain; charset=utf-8")  # fmt: skip
             return Response(f"nothing is known about {iri}\n", 404, media_type="text/plain; charset=utf-8")
         conditional = Conditional(request, (store.dataset_version(), iri, key), modified())
         headers = {
