@@ -40,7 +40,7 @@ from critmin.store_remote import RemoteLiveStore
 from critmin.tokens import TokenRegistry
 from critmin.validation_pool import ValidationPool
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
-from critmin.web.bounded import RETRY_AFTER, Overrun
+from critmin.web.bounded import RETRY_AFTER, Overrun, off_loop
 from critmin.web.contribution_routes import create_router as contribution_router
 from critmin.web.graph_store_routes import create_router as graph_store_router
 from critmin.web.head import HeadMiddleware
@@ -305,12 +305,11 @@ def add_core_routes(app: FastAPI, parts: Parts) -> None:
 
     @app.get("/api/queries", summary="the competency questions: the query editor's gallery")
     async def gallery() -> JSONResponse:
-        return JSONResponse(
-            [
-                {"name": q.name, "title": q.title, "question": q.question, "returns": q.returns, "query": q.text}
-                for q in queries.all_queries()
-            ]
-        )
+        def read() -> list[dict]:  # files on disk: off the event loop
+            return [{"name": q.name, "title": q.title, "question": q.question, "returns": q.returns, "query": q.text}
+                    for q in queries.all_queries()]  # fmt: skip
+
+        return JSONResponse(await off_loop(read, budget=config.route_timeout))
 
     @app.get("/api/docs", include_in_schema=False)
     async def api_docs() -> FileResponse:
