@@ -396,6 +396,7 @@ def test_withdrawing_a_duplicate_announces_update_not_delete(hard_server):
     feed = httpx.get(httpx.get(f"{hard_server.url}/changes").json()["last"]["id"]).json()["orderedItems"]
     about = [a["type"] for a in feed if a["object"]["id"] == subject]
     assert about[-1] == "Update", about  # still asserted by the original
+    assert feed[-1]["object"] == {"id": "https://w3id.org/critmin/id/dataset", "type": "Dataset"}  # new version
     assert httpx.delete(f"{hard_server.url}/contributions/{ids[0]}", headers=carol).status_code == 200
     feed = httpx.get(httpx.get(f"{hard_server.url}/changes").json()["last"]["id"]).json()["orderedItems"]
     assert [a["type"] for a in feed if a["object"]["id"] == subject][-1] == "Delete"

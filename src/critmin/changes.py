@@ -15,6 +15,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from critmin.namespaces import DATASET_IRI
 from critmin.store import EmbeddedStore
 
 PAGE_SIZE = 100
@@ -32,9 +33,13 @@ class ChangeLog:
         self.path = store_path / LOG_NAME
 
     def append(self, activities: list[dict]) -> None:
-        """Append activities atomically with respect to other writers."""
+        """Append activities atomically with respect to other writers. Every public change
+        is a new dataset version, so the dataset itself is announced too (its
+        `modified` and `datasetVersion` changed), unless the caller did already."""
         if not activities:
             return
+        if not any(a["object"]["type"] == "Dataset" for a in activities):
+            activities = [*activities, activity("Update", str(DATASET_IRI), "Dataset", summary="a new dataset version")]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as log:
             fcntl.flock(log, fcntl.LOCK_EX)
