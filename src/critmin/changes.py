@@ -28,6 +28,9 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_removed_cache: dict = {}  # the last log state read by ChangeLog.removed
+
+
 class ChangeLog:
     def __init__(self, store_path: Path):
         self.path = store_path / LOG_NAME
@@ -55,11 +58,19 @@ class ChangeLog:
 
     def removed(self) -> dict[str, str]:
         """IRIs whose latest activity is a Delete (no public triple left), with when:
-        they answer 410 Gone rather than 404, as a harvester's crawl expects."""
-        latest: dict[str, dict] = {}
-        for activity in self.activities():
-            latest[activity["object"]["id"]] = activity
-        return {iri: a["endTime"] for iri, a in latest.items() if a["type"] == "Delete"}
+        they answer 410 Gone rather than 404, as a harvester's crawl expects. Read once
+        per state of the log file, not on every 404."""
+        try:
+            state = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        key = (str(self.path), state.st_size, state.st_mtime_ns)
+        if _removed_cache.get("key") != key:
+            latest: dict[str, dict] = {}
+            for activity in self.activities():
+                latest[activity["object"]["id"]] = activity
+            _removed_cache.update(key=key, value={i: a["endTime"] for i, a in latest.items() if a["type"] == "Delete"})
+        return _removed_cache["value"]
 
     def last_modified(self) -> str | None:
         items = self.activities()

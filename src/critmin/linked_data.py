@@ -103,9 +103,10 @@ def _labels(store: EmbeddedStore, iris: set[str]) -> tuple[dict[str, str], list[
 def describe(store: EmbeddedStore, iri: str) -> Description | None:
     """The description of `iri`, or None when the graph says nothing about it (or
     `iri` is not a valid IRI: it then cannot be in the graph)."""
-    if not sparql_terms.is_iri(iri):
+    try:
+        node = sparql_terms.iri(iri)
+    except sparql_terms.InvalidTerm:
         return None
-    node = sparql_terms.iri(iri)
     outgoing = _rows(store, f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} }}")
     if not outgoing:
         return None
