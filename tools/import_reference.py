@@ -1,11 +1,21 @@
 """Turn the checked reference tables (CSV) into the project's Turtle files in data/.
 
-Run once by a maintainer when the reference tables change:
+Run by a maintainer when the reference tables change:
 
     python tools/import_reference.py ../shared/reference data/
 
-The output is committed; building, running and testing never need the CSVs. Every
-node written here names its source; nothing is added that the tables do not state.
+The output is committed; building, running and testing never need the CSVs.
+
+**One file per source document.** Each file `data/<source key>.ttl` holds exactly the
+statements that one document makes, and the build loads it into its own named graph
+whose source the dataset metadata names (`<graph> dct:source source:<key>`). So the
+source of every asserted triple is retrievable with SPARQL (`GRAPH ?g { s p o }`), on
+any SPARQL 1.1 engine. A triple two documents state is in both graphs. The source
+register (`sources.ttl`) is the catalogue of those documents: dataset metadata.
+
+The seed's statements (`nrcan-2020-01-09.ttl`) and the State Department's
+(`dos-2020-01-09.ttl`) are written by hand; this script skips the seed's rows.
+Nothing is added that the tables do not state.
 """
 
 from __future__ import annotations
@@ -36,24 +46,57 @@ PREFIXES = """@prefix cm:         <https://w3id.org/critmin/ontology#> .
 @prefix cgi:        <http://resource.geosciml.org/classifier/cgi/commodity-code/> .
 """
 
-# How a list entry or table name maps to one commodity key. Qualifiers in brackets
-# and the word "group" are part of how the entry is written, not of the commodity.
-COMMODITY_KEYS = {
-    "Aluminum (bauxite)": "aluminum",
-    "Graphite (natural)": "graphite",
+SEED = "NRCAN-2020-01-09"
+
+# An entry denotes what it names. Entries that name a form of a commodity ("Aluminum
+# (bauxite)" names bauxite, the ore) or a group get their own key; the rest are keyed
+# by their name. FORMS says which commodity a form is a form of, as the entry writes it.
+ENTRY_KEYS = {
+    "Aluminum (bauxite)": "bauxite",
+    "Graphite (natural)": "natural-graphite",
+    "natural graphite": "natural-graphite",
     "Rare earth elements group": "rare-earth-elements",
     "Rare earth elements": "rare-earth-elements",
     "Platinum group metals": "platinum-group-metals",
+    "Silicon metal": "silicon-metal",
+    "High-purity iron ore": "high-purity-iron-ore",
 }
+LABELS = {"bauxite": "Bauxite", "natural-graphite": "Natural graphite", "rare-earth-elements": "Rare earth elements"}
+FORMS = {"bauxite": "aluminum", "natural-graphite": "graphite", "silicon-metal": "silicon"}
 GROUPS = {"rare-earth-elements", "platinum-group-metals"}
-# Names of materials that are not named after one chemical element.
+# Materials that are made, not mined (the DOE 2023 list's "electrical steel" and
+# "silicon carbide"), and entries that name the chemical element itself ("fluorine",
+# not the mined fluorspar).
+MANUFACTURED = {"electrical-steel", "silicon-carbide"}
+NAMES_ELEMENT = {"fluorine"}
+# The identifier table is keyed by the 2018 list's wording; its Wikidata items are
+# element items and its CGI codes name the commodity after which the entry is named.
+IDENTIFIER_KEYS = {
+    "Aluminum (bauxite)": "aluminum",
+    "Graphite (natural)": "graphite",
+    "Rare earth elements group": "rare-earth-elements",
+    "Platinum group metals": "platinum-group-metals",
+}
 NOT_ELEMENTS = {"barite", "fluorspar", "graphite", "potash"} | GROUPS
 
+# list key in the table -> (list IRI key, source key, title, jurisdiction, stated entry count)
 LISTS = {
-    "US-DOI-2018": ("us-doi-2018", "U.S. Final List of Critical Minerals 2018", "US"),
-    "US-USGS-2022": ("us-usgs-2022", "U.S. 2022 Final List of Critical Minerals", "US"),
-    "CA-NRCAN-2021": ("ca-nrcan-2021", "Canada's Critical Minerals List 2021", "CA"),
+    "US-DOI-2018": ("us-doi-2018", "US-DOI-2018", "U.S. Final List of Critical Minerals 2018", "US", None),
+    "US-USGS-2022": ("us-usgs-2022", "US-USGS-2022", "U.S. 2022 Final List of Critical Minerals", "US", None),
+    "CA-NRCAN-2021": ("ca-nrcan-2021", "CA-NRCAN-2021", "Canada's Critical Minerals List 2021", "CA", None),
+    "CA-NRCAN-2024": ("ca-nrcan-2024", "CA-NRCAN-2024", "Canada's Critical Minerals List 2024", "CA", None),
+    "US-DOE-2023-energy": (
+        "us-doe-2023-energy",
+        "US-DOE-2023",
+        "U.S. DOE 2023 Critical Materials List: critical materials for energy",
+        "US",
+        18,
+    ),
+    "US-USGS-2025": ("us-usgs-2025", "US-USGS-2025", "U.S. 2025 List of Critical Minerals", "US", None),
 }
+# A list that includes another by reference (the DOE list is its 18 entries plus every
+# mineral of the USGS 2022 list, per its Federal Register notice).
+INCLUDES = {"US-DOE-2023-energy": "us-usgs-2022"}
 
 TECHNOLOGIES = {
     "wind turbine": ("wind-turbine", "cm:WindPowerTechnology", "wind turbine", None),
@@ -63,19 +106,54 @@ TECHNOLOGIES = {
     "battery": ("battery", "cm:EnergyStorageTechnology", "battery", None),
 }
 
-IDENTIFIER_SOURCE = "critmin-reference-identifiers"
+# Sources that the tables use without listing them in sources.csv: the reference
+# works behind the identifier table and the countries' codes. Each is a real,
+# citable work; dates are given only where the work has an edition date.
+REFERENCE_WORKS = [
+    {
+        "key": "ISO-3166-1",
+        "title": "ISO 3166-1:2020 Codes for the representation of names of countries and their "
+        "subdivisions, Part 1: Country code",
+        "issuer": "International Organization for Standardization",
+        "date": "2020",
+        "citation": "international standard; alpha-2 country codes",
+        "url": "https://www.iso.org/iso-3166-country-codes.html",
+        "kind": "dct:Standard",
+    },
+    {
+        "key": "WIKIDATA",
+        "title": "Wikidata",
+        "issuer": "Wikimedia Foundation",
+        "date": "",
+        "citation": "items of chemical elements, as checked in the critmin reference table "
+        "(each link's check status is recorded with it)",
+        "url": "https://www.wikidata.org/",
+        "kind": "cm:ReferenceWork",
+    },
+    {
+        "key": "CGI-COMMODITY-CODE",
+        "title": "CGI commodity code vocabulary",
+        "issuer": "IUGS Commission for the Management and Application of Geoscience Information",
+        "date": "",
+        "citation": "controlled vocabulary of mineral commodities (GeoSciML)",
+        "url": "http://resource.geosciml.org/classifier/cgi/commodity-code",
+        "kind": "cm:ReferenceWork",
+    },
+]
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def commodity_key(name: str) -> str:
-    return COMMODITY_KEYS.get(name, slug(name))
+def entry_key(name: str) -> str:
+    return ENTRY_KEYS.get(name, slug(name))
 
 
-def source_key(key: str) -> str:
-    return key.lower()
+def label_of(key: str, written: str) -> str:
+    if key in LABELS:
+        return LABELS[key]
+    return written[:1].upper() + written[1:]
 
 
 def lit(text: str) -> str:
@@ -98,213 +176,220 @@ def header(comment: str) -> str:
     return f"{lines}\n# Generated by tools/import_reference.py from the checked reference tables.\n\n{PREFIXES}\n"
 
 
-def objects(values: list[str]) -> str:
+def objects(values) -> str:
     return " , ".join(sorted(set(values)))
+
+
+def node(subject: str, lines: list[str]) -> str:
+    """One Turtle subject block; lines with the same predicate become one object list."""
+    merged: dict[str, list[str]] = {}
+    for line in lines:
+        predicate, value = line.split(" ", 1)
+        merged.setdefault(predicate, []).append(value)
+    return f"{subject} " + " ;\n    ".join(f"{p} {objects(v)}" for p, v in merged.items()) + " .\n"
+
+
+class SourceFiles:
+    """The statements of each source document, collected by source key."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.comments: dict[str, str] = {}
+
+    def say(self, source: str, subject: str, *lines: str) -> None:
+        for line in lines:
+            if line not in self.nodes[source][subject]:
+                self.nodes[source][subject].append(line)
+
+    def write(self, out: Path) -> list[str]:
+        written = []
+        for source, nodes in sorted(self.nodes.items()):
+            body = []
+            for subject, lines in nodes.items():
+                typed = [ln for ln in lines if ln.startswith("a ")]
+                body.append(node(subject, typed + [ln for ln in lines if not ln.startswith("a ")]))
+            name = f"{source.lower()}.ttl"
+            text = header(self.comments.get(source, f"What {source} states."))
+            (out / name).write_text(text + "\n".join(body), encoding="utf-8")
+            written.append(name)
+        return written
 
 
 def write_sources(rows: list[dict[str, str]], out: Path) -> None:
     agents: dict[str, str] = {}
     body = []
-    for row in rows:
+    for row in [*rows, *REFERENCE_WORKS]:
         agent = slug(row["issuer"])
         agents[agent] = row["issuer"]
-        body.append(
-            f"source:{source_key(row['key'])} a cm:SourceDocument ;\n"
-            f"    skos:notation {lit(row['key'])} ;\n"
-            f"    dct:title {lit(row['title'])}@en ;\n"
-            f"    dct:publisher agent:{agent} ;\n"
-            f"    dct:issued {date_literal(row['date'])} ;\n"
-            f"    dct:bibliographicCitation {lit(row['citation'])} ;\n"
-            f"    foaf:page <{row['url']}> .\n"
-        )
-    body.append(
-        f"source:{IDENTIFIER_SOURCE} a cm:SourceDocument ;\n"
-        f'    skos:notation "CRITMIN-REFERENCE-IDENTIFIERS" ;\n'
-        f'    dct:title "External identifiers for the minerals of the U.S. 2018 list"@en ;\n'
-        f"    dct:publisher agent:critmin-project ;\n"
-        f'    dct:issued "2026-11-26"^^xsd:date ;\n'
-        f'    dct:bibliographicCitation "critmin checked reference table: Wikidata element items with their '
-        f'check status (Loop3D GSO element module and other sources) and CGI commodity codes" ;\n'
-        f"    foaf:page <https://w3id.org/critmin/id/source/{IDENTIFIER_SOURCE}> .\n"
-    )
-    agents["critmin-project"] = "critmin project"
+        kinds = "cm:SourceDocument" + (f" , {row['kind']}" if row.get("kind") else "")
+        lines = [
+            f"a {kinds}",
+            f"skos:notation {lit(row['key'])}",
+            f"dct:title {lit(row['title'])}@en",
+            f"dct:publisher agent:{agent}",
+        ]
+        if row["date"]:
+            lines.append(f"dct:issued {date_literal(row['date'])}")
+        lines += [f"dct:bibliographicCitation {lit(row['citation'])}", f"foaf:page <{row['url']}>"]
+        body.append(node(f"source:{row['key'].lower()}", lines))
     for key, name in sorted(agents.items()):
         kind = "cm:AuthorGroup" if "(" in name and "," in name.split("(")[0] else "org:Organization"
-        body.append(f"agent:{key} a {kind} ;\n    rdfs:label {lit(name)}@en .\n")
+        body.append(node(f"agent:{key}", [f"a {kind}", f"rdfs:label {lit(name)}@en"]))
     text = header("""
 The source register: every document a fact in the graph comes from, with title,
-issuer, date (as precise as known), citation and URL; and the issuers themselves.
+issuer, date (as precise as known; living reference works have none), citation and
+URL; and the issuers themselves. This is the catalogue of sources (dataset metadata):
+the facts themselves are in one file per source.
 """)
     (out / "sources.ttl").write_text(text + "\n".join(body), encoding="utf-8")
 
 
-def write_list(list_key: str, rows: list[dict[str, str]], register: dict[str, dict[str, str]], out: Path) -> None:
-    local, title, jurisdiction = LISTS[list_key]
-    issued = register[list_key]
-    source = f"source:{source_key(list_key)}"
-    entries = sorted((r for r in rows if r["list"] == list_key), key=lambda r: int(r["position"]))
-    entry_iris = [f"entry:{local}-{int(r['position']):02d}" for r in entries]
-    body = [
-        f"list:{local} a cm:CriticalMineralList ;\n"
-        f"    rdfs:label {lit(title)}@en ;\n"
-        f"    cm:jurisdiction country:{jurisdiction} ;\n"
-        f"    dct:publisher agent:{slug(issued['issuer'])} ;\n"
-        f"    dct:issued {date_literal(issued['date'])} ;\n"
-        f"    dct:source {source} ;\n"
-        f"    cm:hasEntry {objects(entry_iris)} .\n"
-    ]
-    for row in entries:
-        position = int(row["position"])
-        body.append(
-            f"entry:{local}-{position:02d} a cm:ListEntry ;\n"
-            f"    rdfs:label {lit(f'{title}, entry {position}: ' + row['entry_as_written'])}@en ;\n"
-            f"    cm:inList list:{local} ;\n"
-            f"    cm:position {position} ;\n"
-            f"    cm:entryAsWritten {lit(row['entry_as_written'])} ;\n"
-            f"    cm:denotes mineral:{commodity_key(row['entry_as_written'])} ;\n"
-            f"    dct:source {source} .\n"
+def add_lists(files: SourceFiles, rows, register: dict[str, dict[str, str]]) -> None:
+    for table_key, (local, source_key, title, jurisdiction, stated) in LISTS.items():
+        src = f"source:{source_key.lower()}"
+        meta = register[source_key]
+        entries = sorted((r for r in rows if r["list"] == table_key), key=lambda r: int(r["position"]))
+        lines = [
+            "a cm:CriticalMineralList",
+            f"rdfs:label {lit(title)}@en",
+            f"skos:notation {lit(table_key)}",
+            f"cm:jurisdiction country:{jurisdiction}",
+            f"dct:publisher agent:{slug(meta['issuer'])}",
+            f"dct:issued {date_literal(meta['date'])}",
+        ]
+        if stated:
+            lines.append(f"cm:statedEntryCount {stated}")
+        if table_key in INCLUDES:
+            lines.append(f"cm:includesList list:{INCLUDES[table_key]}")
+        lines += [
+            f"dct:source {src}",
+            "cm:hasEntry " + objects(f"entry:{local}-{int(r['position']):02d}" for r in entries),
+        ]
+        files.say(source_key, f"list:{local}", *lines)
+        files.comments[source_key] = (
+            f"{title} (source key {source_key}): its {len(entries)} entries exactly as written, in\n"
+            "order, each with what it denotes; issuer and date as the source gives them."
         )
-    text = header(f"""
-{title} (source key {list_key}): its {len(entries)} entries exactly as written, in
-order, each with the commodity it denotes. Issuer and date are those of the source.
-""")
-    (out / f"list-{local}.ttl").write_text(text + "\n".join(body), encoding="utf-8")
+        for row in entries:
+            add_entry(files, source_key, local, title, row)
 
 
-def write_commodities(lists, groups, uses, identifiers, out: Path) -> None:
-    """One node per commodity and element, sourced by every document that names it."""
-    names: dict[str, set[str]] = defaultdict(set)
-    alt_labels: dict[str, set[str]] = defaultdict(set)
-    sources: dict[str, set[str]] = defaultdict(set)
-    for row in lists:
-        key = commodity_key(row["entry_as_written"])
-        sources[key].add(source_key(row["list"]))
-        if row["entry_as_written"] in COMMODITY_KEYS:
-            alt_labels[key].add(row["entry_as_written"])
-        else:
-            names[key].add(row["entry_as_written"])
+def add_entry(files: SourceFiles, source_key: str, local: str, title: str, row: dict[str, str]) -> None:
+    src = f"source:{source_key.lower()}"
+    position, written = int(row["position"]), row["entry_as_written"]
+    key = entry_key(written)
+    files.say(
+        source_key,
+        f"entry:{local}-{position:02d}",
+        "a cm:ListEntry",
+        f"rdfs:label {lit(f'{title}, entry {position}: {written}')}@en",
+        f"cm:inList list:{local}",
+        f"cm:position {position}",
+        f"cm:entryAsWritten {lit(written)}",
+        f"cm:denotes mineral:{key}",
+        f"dct:source {src}",
+    )
+    kind = "cm:CommodityGroup" if key in GROUPS else "cm:ManufacturedMaterial" if key in MANUFACTURED else "cm:Commodity"
+    lines = [f"a {kind}", f"rdfs:label {lit(label_of(key, written))}@en"]
+    if written.lower() != label_of(key, written).lower():
+        lines.append(f"skos:altLabel {lit(written)}@en")
+    if key in FORMS:
+        lines.append(f"cm:formOf mineral:{FORMS[key]}")
+        files.say(source_key, f"mineral:{FORMS[key]}", "a cm:Commodity", f"dct:source {src}")
+    if key in NAMES_ELEMENT:
+        lines.append(f"cm:element element:{key}")
+        files.say(
+            source_key, f"element:{key}", "a cm:ChemicalElement", f"rdfs:label {lit(label_of(key, written))}@en",
+            f"dct:source {src}",
+        )
+    files.say(source_key, f"mineral:{key}", *lines, f"dct:source {src}")
+
+
+def add_groups(files: SourceFiles, groups: list[dict[str, str]]) -> None:
+    """A group's defining source names its member elements (IUPAC: the rare earth
+    metals are Sc, Y and La-Lu). Commodities whose name is a member element's are
+    linked to that element by the same source; members no list names (promethium,
+    osmium) stay elements only."""
+    listed = {entry_key(r) for r in LISTED_NAMES}
     for row in groups:
-        for name in (row["group"], row["member"]):
-            names[commodity_key(name)].add(name)
-        sources[commodity_key(row["member"])].add(source_key(row["source"]))
-        sources[commodity_key(row["group"])].add(source_key(row["source"]))
+        src = f"source:{row['source'].lower()}"
+        group, member = entry_key(row["group"]), slug(row["member"])
+        files.say(row["source"], f"mineral:{group}", "a cm:CommodityGroup",
+                  f"rdfs:label {lit(label_of(group, row['group']))}@en",
+                  f"cm:hasMemberElement element:{member}", f"dct:source {src}")  # fmt: skip
+        files.say(row["source"], f"element:{member}", "a cm:ChemicalElement",
+                  f"rdfs:label {lit(row['member'])}@en", f"dct:source {src}")  # fmt: skip
+        if member in listed:
+            files.say(row["source"], f"mineral:{member}", f"cm:element element:{member}", f"dct:source {src}")
+        files.comments[row["source"]] = f"The members of a commodity group as {row['source']} defines them."
+
+
+LISTED_NAMES: list[str] = []
+
+
+def add_uses(files: SourceFiles, uses: list[dict[str, str]]) -> None:
     for row in uses:
-        names[commodity_key(row["mineral"])].add(row["mineral"])
-        sources[commodity_key(row["mineral"])].add(source_key(row["source"]))
-
-    # Element identity is stated by the group definitions (IUPAC, USGS name elements)
-    # and by the identifier table (which gives the element's Wikidata item).
-    element_sources: dict[str, set[str]] = defaultdict(set)
-    for row in groups:
-        element_sources[commodity_key(row["member"])].add(source_key(row["source"]))
-    for row in identifiers:
-        key = commodity_key(row["mineral_2018_list"])
-        if row["wikidata_element_item"] and key not in NOT_ELEMENTS:
-            element_sources[key].add(IDENTIFIER_SOURCE)
-
-    members: dict[str, list[str]] = defaultdict(list)
-    for row in groups:
-        members[commodity_key(row["group"])].append(commodity_key(row["member"]))
-
-    body = []
-    for key in sorted(sources):
-        label = sorted(names[key], key=len)[0] if names[key] else sorted(alt_labels[key])[0]
-        kind = "cm:CommodityGroup" if key in GROUPS else "cm:Commodity"
-        lines = [f"mineral:{key} a {kind}", f"rdfs:label {lit(label)}@en"]
-        extra = sorted((alt_labels[key] | names[key]) - {label})
-        if extra:
-            lines.append("skos:altLabel " + " , ".join(f"{lit(a)}@en" for a in extra))
-        if key in element_sources:
-            lines.append(f"cm:element element:{key}")
-        if key in members:
-            lines.append(f"cm:hasGroupMember {objects([f'mineral:{m}' for m in members[key]])}")
-        lines.append(f"dct:source {objects([f'source:{s}' for s in sources[key]])}")
-        body.append(" ;\n    ".join(lines) + " .\n")
-    for key in sorted(element_sources):
-        label = sorted(names[key], key=len)[0] if names[key] else key.capitalize()
-        body.append(
-            f"element:{key} a cm:ChemicalElement ;\n"
-            f"    rdfs:label {lit(label)}@en ;\n"
-            f"    dct:source {objects([f'source:{s}' for s in element_sources[key]])} .\n"
-        )
-    text = header("""
-Commodities (what is traded and listed), commodity groups with their members as
-their defining sources give them (IUPAC 2005 for the rare earth elements, USGS for
-the platinum group metals), and the chemical elements that single-element
-commodities are named after. Each node cites every source that names it.
-""")
-    (out / "commodities.ttl").write_text(text + "\n".join(body), encoding="utf-8")
+        if row["source"] == SEED:
+            continue  # the seed's own statements are in nrcan-2020-01-09.ttl
+        src = f"source:{row['source'].lower()}"
+        tech_key, kind, label, alt = TECHNOLOGIES[row["technology"]]
+        mineral = entry_key(row["mineral"])
+        files.say(row["source"], f"use:{mineral}-{tech_key}-{row['source'].lower()}",
+                  "a cm:TechnologyUse", f"rdfs:label {lit(row['mineral'] + ' in ' + row['technology'])}@en",
+                  f"cm:commodity mineral:{mineral}", f"cm:technology technology:{tech_key}",
+                  f"cm:roleAsStated {lit(row['role_as_stated'])}", f"dct:source {src}")  # fmt: skip
+        files.say(row["source"], f"mineral:{mineral}", "a cm:Commodity",
+                  f"rdfs:label {lit(label_of(mineral, row['mineral']))}@en", f"dct:source {src}")  # fmt: skip
+        tech = [f"a {kind}", f"rdfs:label {lit(label)}@en"] + ([f"skos:altLabel {lit(alt)}@en"] if alt else [])
+        files.say(row["source"], f"technology:{tech_key}", *tech, f"dct:source {src}")
+        files.comments.setdefault(row["source"], f"Technology uses that {row['source']} states, in its words.")
 
 
-def write_technology_uses(uses: list[dict[str, str]], out: Path) -> None:
-    tech_sources: dict[str, set[str]] = defaultdict(set)
-    body = []
-    for row in uses:
-        tech_key = TECHNOLOGIES[row["technology"]][0]
-        tech_sources[row["technology"]].add(source_key(row["source"]))
-        mineral = commodity_key(row["mineral"])
-        body.append(
-            f"use:{mineral}-{tech_key}-{source_key(row['source'])} a cm:TechnologyUse ;\n"
-            f"    rdfs:label {lit(row['mineral'] + ' in ' + row['technology'])}@en ;\n"
-            f"    cm:commodity mineral:{mineral} ;\n"
-            f"    cm:technology technology:{tech_key} ;\n"
-            f"    cm:roleAsStated {lit(row['role_as_stated'])} ;\n"
-            f"    dct:source source:{source_key(row['source'])} .\n"
-        )
-    for name, (key, kind, label, alt) in TECHNOLOGIES.items():
-        lines = [f"technology:{key} a {kind}", f"rdfs:label {lit(label)}@en"]
-        if alt:
-            lines.append(f"skos:altLabel {lit(alt)}@en")
-        lines.append(f"dct:source {objects([f'source:{s}' for s in tech_sources[name]])}")
-        body.append(" ;\n    ".join(lines) + " .\n")
-    text = header("""
-Which commodities technologies use, with the role in the source's words. The rare
-earth element uses are the seed's own statement (NRCAN-2020-01-09).
-""")
-    (out / "technology-uses.ttl").write_text(text + "\n".join(body), encoding="utf-8")
-
-
-def write_identifiers(identifiers: list[dict[str, str]], out: Path) -> None:
+def add_identifiers(files: SourceFiles, identifiers: list[dict[str, str]]) -> None:
     """Wikidata items are element items: identity for the element, a related match for
-    the commodity. A link whose check status says "check before use" is not asserted."""
-    body = []
+    the commodity. A link whose check status says "check before use" or "leave
+    unlinked" is not asserted. CGI codes are exact matches of the commodity."""
     for row in identifiers:
-        key = commodity_key(row["mineral_2018_list"])
+        key = IDENTIFIER_KEYS.get(row["mineral_2018_list"], slug(row["mineral_2018_list"]))
         item, status, code = row["wikidata_element_item"], row["wikidata_status"], row["cgi_commodity_code"]
-        lines = []
         if code:
-            lines.append(f"skos:exactMatch cgi:{code}")
-        usable = item and "check before use" not in status and key not in NOT_ELEMENTS
-        if usable:
-            lines.append(f"skos:relatedMatch wd:{item}")
-        elif item:
-            lines.append(f"skos:editorialNote {lit(f'Wikidata item {item} not linked: {status}')}@en")
-        if lines:
-            lines.append(f"dct:source source:{IDENTIFIER_SOURCE}")
-            body.append(f"mineral:{key}\n    " + " ;\n    ".join(lines) + " .\n")
-        if usable:
-            body.append(f"element:{key} skos:exactMatch wd:{item} ;\n    cm:wikidataCheckStatus {lit(status)} .\n")
-    text = header("""
-External identifiers for the minerals of the U.S. 2018 list: CGI commodity codes
-(exact matches of the commodity) and Wikidata items of the chemical element (exact
-match of the element, related match of the commodity). Links the table marks as
-unchecked are recorded as notes, not as links.
-""")
-    (out / "identifiers.ttl").write_text(text + "\n".join(body), encoding="utf-8")
+            files.say("CGI-COMMODITY-CODE", f"mineral:{key}", f"skos:exactMatch cgi:{code}",
+                      "dct:source source:cgi-commodity-code")  # fmt: skip
+        usable = item and "check before use" not in status and "leave unlinked" not in status
+        if usable and key not in NOT_ELEMENTS:
+            files.say("WIKIDATA", f"mineral:{key}", f"cm:element element:{key}", f"skos:relatedMatch wd:{item}",
+                      "dct:source source:wikidata")  # fmt: skip
+            files.say("WIKIDATA", f"element:{key}", "a cm:ChemicalElement",
+                      f"rdfs:label {lit(key.capitalize())}@en", f"skos:exactMatch wd:{item}",
+                      f"cm:wikidataCheckStatus {lit(status)}", "dct:source source:wikidata")  # fmt: skip
+    files.comments["CGI-COMMODITY-CODE"] = "Commodities and their exact matches in the CGI commodity code vocabulary."
+    files.comments["WIKIDATA"] = (
+        "Chemical elements and their Wikidata items (exact matches), with each link's check\n"
+        "status from the reference table; a commodity named after an element is a related\n"
+        "match of the item. Links the table marks as unchecked are not asserted."
+    )
+
+
+def add_countries(files: SourceFiles) -> None:
+    for code in ("CA", "US"):
+        files.say("ISO-3166-1", f"country:{code}", "a cm:Country", f"cm:iso3166Alpha2 {lit(code)}",
+                  "dct:source source:iso-3166-1")  # fmt: skip
+    files.comments["ISO-3166-1"] = "The countries' ISO 3166-1 alpha-2 codes."
 
 
 def main(reference: Path, out: Path) -> None:
     lists = read(reference / "critical_mineral_lists.csv")
-    groups = read(reference / "group_members.csv")
-    uses = read(reference / "technology_uses.csv")
-    identifiers = read(reference / "identifiers.csv")
     register = read(reference / "sources.csv")
+    LISTED_NAMES.extend(r["entry_as_written"] for r in lists)
     write_sources(register, out)
-    for list_key in LISTS:
-        write_list(list_key, lists, {row["key"]: row for row in register}, out)
-    write_commodities(lists, groups, uses, identifiers, out)
-    write_technology_uses(uses, out)
-    write_identifiers(identifiers, out)
+    files = SourceFiles()
+    add_lists(files, lists, {row["key"]: row for row in register})
+    add_groups(files, read(reference / "group_members.csv"))
+    add_uses(files, read(reference / "technology_uses.csv"))
+    add_identifiers(files, read(reference / "identifiers.csv"))
+    add_countries(files)
+    for name in files.write(out):
+        print("wrote", out / name)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from critmin.namespaces import (
     CONTRIBUTED_PREFIX,
     DATASET_IRI,
     GRAPH,
+    ID,
     INFERRED_GRAPH,
     INSTANCE_NAMESPACES,
     META_GRAPH,
@@ -52,6 +53,7 @@ class InputGraph:
     files: list[Path]
     quads: list[ox.Quad] = field(default_factory=list)
     counts: dict[str, int] | None = None  # quads per graph name, when streamed into the store unread
+    sources: list[str] = field(default_factory=list)  # the documents that state every triple in it
 
 
 @dataclass
@@ -68,10 +70,66 @@ def input_graphs(home: Path) -> list[InputGraph]:
         InputGraph(str(ONTOLOGY_GRAPH), sorted((home / "ontology").glob("*.ttl"))),
         InputGraph(str(SHAPES_GRAPH), sorted((home / "shapes").glob("*.ttl"))),
     ]
-    graphs += [InputGraph(data_graph(p.stem), [p]) for p in sorted((home / "data").glob("*.ttl"))]
+    graphs += [
+        InputGraph(data_graph(p.stem), [p], sources=[] if p.stem == REGISTER else [str(ID[f"source/{p.stem}"])])
+        for p in sorted((home / "data").glob("*.ttl"))
+    ]
     if not graphs[0].files or not graphs[1].files or len(graphs) == 2:
         raise BuildError(f"{home} lacks ontology/, shapes/ or data/ Turtle files")
     return graphs
+
+
+# data/sources.ttl is the source register (dataset metadata). Every other data file
+# holds what one source document states, and is named after that document's key: its
+# graph's dct:source in the metadata is how a statement's source is found by SPARQL.
+REGISTER = "sources"
+
+
+def check_graph_sources(graphs: list[InputGraph]) -> None:
+    """Refuse a data file whose name is not a registered source's key: its
+    statements would have no source."""
+    register = next((g for g in graphs if g.name == data_graph(REGISTER)), None)
+    documents = {q.subject.value for q in (register.quads if register else [])
+                 if q.predicate.value == str(rdflib.RDF.type) and q.object.value == str(CM.SourceDocument)}  # fmt: skip
+    for graph in graphs:
+        for source in graph.sources:
+            if source not in documents:
+                files = ", ".join(str(p) for p in graph.files)
+                raise BuildError(
+                    f"{files}: a data file holds what one source states and is named after its key, "
+                    f"but {source} is not a cm:SourceDocument in data/{REGISTER}.ttl"
+                )
+
+
+def by_source_set(graphs: list[InputGraph]) -> list[InputGraph]:
+    """Store each sourced triple once, in the graph of exactly the sources that state it.
+
+    The files are one per source, and two sources often state the same triple (five
+    lists name aluminum). Oxigraph's union default graph, like a FROM list, is a bag of
+    quads: a triple in five graphs would answer five times. So the build partitions
+    the triples by the set of their sources: a triple only one document states stays
+    in that document's graph (`graph/data/us-usgs-2022`), one that several state goes
+    to a graph named after them all (`graph/data/ca-nrcan-2021+us-usgs-2022`) whose
+    metadata names each as its dct:source. `GRAPH ?g { s p o } ?g dct:source ?src`
+    still gives every source of every triple.
+    """
+    sourced = [g for g in graphs if g.sources]
+    where: dict[tuple, set[str]] = {}
+    files: dict[str, list[Path]] = {}
+    for graph in sourced:
+        stem = graph.name.removeprefix(data_graph(""))
+        files[stem] = graph.files
+        for quad in graph.quads:
+            where.setdefault((quad.subject, quad.predicate, quad.object), set()).add(stem)
+    parts: dict[tuple[str, ...], InputGraph] = {}
+    for (s, p, o), stems in where.items():
+        key = tuple(sorted(stems))
+        if key not in parts:
+            name = data_graph("+".join(key))
+            parts[key] = InputGraph(name, [f for stem in key for f in files[stem]],
+                                    sources=[str(ID[f"source/{stem}"]) for stem in key])  # fmt: skip
+        parts[key].quads.append(ox.Quad(s, p, o, ox.NamedNode(parts[key].name)))
+    return [g for g in graphs if not g.sources] + [parts[k] for k in sorted(parts)]
 
 
 def dataset_version(home: Path, graphs: list[InputGraph]) -> str:
@@ -121,6 +179,8 @@ def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int,
             meta.add((name, CM.tripleCount, rdflib.Literal(count)))
             for path in graph.files:
                 meta.add((name, CM.builtFromFile, rdflib.Literal(_display(path, home))))
+            for source in graph.sources:
+                meta.add((name, rdflib.DCTERMS.source, rdflib.URIRef(source)))
     for graph_name in sorted(written):
         meta.add((DATASET_IRI, SD.namedGraph, rdflib.URIRef(graph_name)))
     meta.add((DATASET_IRI, SD.namedGraph, INFERRED_GRAPH))
@@ -291,6 +351,8 @@ def build(
     for graph in graphs:
         if all(graph is not other for other in streamed):
             _read(graph)
+    check_graph_sources(graphs)
+    graphs = by_source_set(graphs)
     quads = [q for g in graphs for q in g.quads] + carried
     quads += _gate_and_entail(graphs, carried, validate=validate, reasoner=reasoner)
 
@@ -345,6 +407,8 @@ def build_remote(
         return BuildResult(state_path, version, False, {s.name: s.triples for s in remote.graph_summaries()})
     for graph in graphs:
         _read(graph)
+    check_graph_sources(graphs)
+    graphs = by_source_set(graphs)
     quads = [q for g in graphs for q in g.quads] + carried
     quads += _gate_and_entail(graphs, carried, validate=validate, reasoner=reasoner)
     remote.replace_everything(quads)
