@@ -23,11 +23,25 @@ def home(tmp_path) -> Path:
     return copy
 
 
-def test_build_makes_one_graph_per_file_plus_ontology_shapes_inferences(store):
+def test_build_makes_a_graph_per_set_of_sources_plus_ontology_shapes_inferences(store):
+    """Each data file is one source's statements; the store keeps each triple once, in
+    the graph of exactly the sources that state it (data/a+b for a triple a and b both
+    state), so the union default graph has no duplicates."""
     graphs = {name.rsplit("/graph/", 1)[1] for name in store.named_graphs()}
-    data_files = {f"data/{p.stem}" for p in (PROJECT / "data").glob("*.ttl")}
-    assert graphs == data_files | {"ontology", "shapes", "inferred", "meta"}
+    stems = {p.stem for p in (PROJECT / "data").glob("*.ttl")}
+    fixed = {"ontology", "shapes", "inferred", "meta", "data/sources"}
+    assert fixed <= graphs
+    data = [g.removeprefix("data/").split("+") for g in graphs - fixed]
+    assert all(g.startswith("data/") for g in graphs - fixed)
+    assert {stem for parts in data for stem in parts} == stems - {"sources"}
+    assert any(len(parts) > 1 for parts in data) and all(parts == sorted(parts) for parts in data)
     assert store.dataset_version()
+
+
+def test_a_data_file_must_be_named_after_a_registered_source(home, tmp_path):
+    (home / "data" / "nrcan-2020-01-09.ttl").rename(home / "data" / "seed.ttl")
+    with pytest.raises(build.BuildError, match="seed.ttl.*source/seed is not a cm:SourceDocument"):
+        build.build(tmp_path / "store", home)
 
 
 def test_rebuild_is_a_no_op_and_force_gives_the_same_graph(home, tmp_path):

@@ -190,13 +190,13 @@ def test_seed_statements(store):
         # The announcement (not the agreement) follows the June 2019 commitment, made by the
         # two people in the offices the release gives them, as of its date.
         f'?a a cm:Announcement ; cm:milestoneOf {plan} ; cm:date "2020-01-09"^^xsd:date ; cm:placeAsStated "Ottawa" ; '
-        'cm:follows ?c . ?c a cm:Commitment ; cm:date "2019-06"^^xsd:gYearMonth ; cm:madeBy ?pm , ?pres . '
+        'cm:follows ?c . ?c a cm:Commitment ; cm:partialDate "2019-06"^^xsd:gYearMonth ; cm:madeBy ?pm , ?pres . '
         '?pm cm:officeAsStated "Prime Minister" ; cm:asOf "2020-01-09"^^xsd:date . '
         '?pres cm:officeAsStated "President" ; cm:asOf "2020-01-09"^^xsd:date',
         f'?meeting a cm:PlannedMeeting ; cm:participant country:CA , country:US ; cm:purposeAsStated ?why '
         'FILTER CONTAINS(?why, "joint initiatives")',
         # Finalized in December 2019 per the State Department; the release dates no finalization.
-        f'?f a cm:Finalization ; cm:milestoneOf {plan} ; cm:date "2019-12"^^xsd:gYearMonth ; dct:source source:dos-2020-01-09',
+        f'?f a cm:Finalization ; cm:milestoneOf {plan} ; cm:partialDate "2019-12"^^xsd:gYearMonth ; dct:source source:dos-2020-01-09',
         f"{ergi} cm:leadParty country:US ; cm:scopeAsStated ?scope FILTER CONTAINS(?scope, 'multi-country')",
         f"{ergi} cm:complements ?prog . ?prog cm:inLineWith ?sdg . "
         "?sdg rdfs:label 'UN Sustainable Development Goals'@en",
