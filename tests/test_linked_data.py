@@ -112,13 +112,30 @@ def test_html_page_shows_facts_sources_links_formats_and_query_link(server):
     assert "<script" not in html
 
 
+def test_each_statement_on_a_page_names_its_sources(server):
+    """An entity page shows, next to each statement, the documents that state it."""
+    html = fetch(server, "/id/mineral/aluminum", "text/html").text
+    rows = {row.split("</th>", 1)[0]: row for row in html.split("<tr><th>")[1:]}
+    [label] = [row for head, row in rows.items() if "rdf-schema#label" in head]
+    for title in ("Canada&#x27;s Critical Minerals List 2021", "2025 List of Critical Minerals",
+                  "Notice of Final Determination on 2023 DOE Critical Materials List"):  # fmt: skip
+        assert title in label, title
+    assert "Wikidata" not in label
+    [related] = [row for head, row in rows.items() if "core#relatedMatch" in head]
+    assert 'source: <a href="/id/source/wikidata" title="https://w3id.org/critmin/id/source/wikidata">Wikidata</a>' in related
+    assert "inferred (OWL 2 RL)" in html  # listedIn, derived
+
+
 def test_ontology_documentation_and_rdf(server):
     html = fetch(server, "/ontology", "text/html").text
     for term in ("Commodity", "SupplyRelation", "listedIn", "shareOfNeeds"):
         assert f'id="{term}"' in html
     turtle = fetch(server, "/ontology", "text/turtle")
     served = rdflib.Graph().parse(data=turtle.text, format="turtle")
-    assert isomorphic(served, rdflib.Graph().parse(PROJECT / "ontology" / "critmin.ttl"))
+    files = rdflib.Graph()
+    for path in sorted((PROJECT / "ontology").glob("*.ttl")):
+        files.parse(path)
+    assert isomorphic(served, files)
     for accept, fmt in (
         ("application/rdf+xml", "xml"),
         ("application/ld+json", "json-ld"),

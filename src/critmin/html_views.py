@@ -90,6 +90,16 @@ def formats_line(alternates: dict[str, str]) -> str:
     return f'<p class="formats">Also as: {items}</p>'
 
 
+def _origin(statement, labels: dict[str, str]) -> str:
+    """Where a statement comes from, as HTML: the documents that state it, or that it
+    is inferred, or the graph it was written to (a contribution, the source register)."""
+    if statement.inferred:
+        return "inferred (OWL 2 RL)"
+    if statement.sources:
+        return "source: " + "; ".join(link(s, labels.get(s)) for s in sorted(statement.sources))
+    return escape(compact(statement.graph).removeprefix("graph:"))
+
+
 def resource_page(description: Description, alternates: dict[str, str], incoming_more: str | None) -> str:
     labels = description.labels
     types = ", ".join(link(str(t), labels.get(str(t))) for t in description.types) or "resource"
@@ -100,10 +110,9 @@ def resource_page(description: Description, alternates: dict[str, str], incoming
     for statement in description.statements:
         if statement.predicate == RDF.type and statement.inferred:
             continue
-        origin = "inferred (OWL 2 RL)" if statement.inferred else compact(statement.graph).removeprefix("graph:")
         rows.append(
             f"<tr><th>{link(str(statement.predicate), labels.get(str(statement.predicate)))}</th>"
-            f'<td>{value(statement.value, labels)} <span class="note">({escape(origin)})</span></td></tr>'
+            f'<td>{value(statement.value, labels)} <span class="note">({_origin(statement, labels)})</span></td></tr>'
         )
     sources = "".join(
         f"<li>{link(s.iri, s.title)}"

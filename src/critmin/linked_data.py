@@ -17,7 +17,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
 from critmin import sparql_terms
-from critmin.namespaces import DATASET_IRI, INFERRED_GRAPH, SKOLEM_BASE
+from critmin.namespaces import DATASET_IRI, INFERRED_GRAPH, META_GRAPH, SKOLEM_BASE
 from critmin.rdf_input import to_rdflib_term
 from critmin.store import EmbeddedStore
 
@@ -35,6 +35,7 @@ class Statement:
     value: rdflib.term.Node
     graph: str
     inferred: bool
+    sources: list[str] = field(default_factory=list)  # the documents that state it (its graph's dct:source)
 
 
 @dataclass
@@ -107,7 +108,9 @@ def describe(store: EmbeddedStore, iri: str) -> Description | None:
         node = sparql_terms.iri(iri)
     except sparql_terms.InvalidTerm:
         return None
-    outgoing = _rows(store, f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} }}")
+    # Each statement with the sources of the graph it is in (one graph per set of sources).
+    outgoing = _rows(store, f"""SELECT ?p ?o ?g ?source WHERE {{ GRAPH ?g {{ {node} ?p ?o }}
+        OPTIONAL {{ GRAPH <{META_GRAPH}> {{ ?g <{DCTERMS.source}> ?source }} }} }}""")
     if not outgoing:
         return None
     seen: dict[tuple, Statement] = {}
@@ -116,6 +119,8 @@ def describe(store: EmbeddedStore, iri: str) -> Description | None:
         inferred = str(row["g"]) == str(INFERRED_GRAPH)
         if key not in seen or seen[key].inferred:
             seen[key] = Statement(row["p"], row["o"], str(row["g"]), inferred)
+        if row["source"] is not None and str(row["source"]) not in seen[key].sources:
+            seen[key].sources.append(str(row["source"]))
     statements = sorted(seen.values(), key=lambda s: (s.predicate != RDF.type, str(s.predicate), str(s.value)))
     # Counted up to a bound: a hub with a million incoming links costs no more than one with ten thousand.
     total = int(
@@ -128,6 +133,7 @@ def describe(store: EmbeddedStore, iri: str) -> Description | None:
     ]
     linked = {iri} | {str(s.value) for s in statements if isinstance(s.value, rdflib.URIRef)}
     linked |= {str(p) for (p,) in ((s.predicate,) for s in statements)} | {str(s) for s, _ in incoming}
+    linked |= {source for s in statements for source in s.sources}
     labels, label_triples = _labels(store, linked)
     sources = [
         Source(str(r["s"]), str(r["title"]), r["issued"] and str(r["issued"]), r["page"] and str(r["page"]))
