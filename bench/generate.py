@@ -93,8 +93,12 @@ class Generator:
         self.groups = [node("mineral", f"group{i}") for i in range(4)]
         for index, group in enumerate(self.groups):
             yield from self.described(group, "CommodityGroup", f"Mineral group {index}", self.register)
+            # A group's source names member elements; commodities are members through them.
             for member in self.commodities[index * 15 : index * 15 + 15]:
-                yield self.quad(group, cm("hasGroupMember"), member)
+                element = node("element", member.value.rsplit("/", 1)[1])
+                yield from self.described(element, "ChemicalElement", f"Element {member.value[-3:]}", self.register)
+                yield self.quad(member, cm("element"), element)
+                yield self.quad(group, cm("hasMemberElement"), element)
         self.technologies = [node("technology", f"t{i:02d}") for i in range(40)]
         for index, technology in enumerate(self.technologies):
             kind = TECHNOLOGY_KINDS[index % len(TECHNOLOGY_KINDS)]

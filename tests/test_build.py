@@ -40,7 +40,7 @@ def test_build_makes_a_graph_per_set_of_sources_plus_ontology_shapes_inferences(
 
 def test_a_data_file_must_be_named_after_a_registered_source(home, tmp_path):
     (home / "data" / "nrcan-2020-01-09.ttl").rename(home / "data" / "seed.ttl")
-    with pytest.raises(build.BuildError, match="seed.ttl.*source/seed is not a cm:SourceDocument"):
+    with pytest.raises(build.BuildError, match=r"seed\.ttl.*source/seed is not a cm:SourceDocument"):
         build.build(tmp_path / "store", home)
 
 

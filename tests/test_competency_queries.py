@@ -65,7 +65,9 @@ def test_cq05_canada_agreements(store):
     milestones = {(r["arrangement"], r["milestone"].removeprefix(cm), r["date"], r["otherPartyLeads"]) for r in found}
     # The release dates the announcement; the State Department dates the finalization;
     # for the initiative the release gives an announcement, not a joining date.
-    dated = {(r["arrangement"], r["milestone"].removeprefix(cm), r["date"], r["source"].rsplit("/", 1)[1]) for r in found}
+    dated = {
+        (r["arrangement"], r["milestone"].removeprefix(cm), r["date"], r["source"].rsplit("/", 1)[1]) for r in found
+    }
     assert dated == {
         (plan, "Announcement", "2020-01-09", "nrcan-2020-01-09"),
         (plan, "Finalization", "2019-12", "dos-2020-01-09"),
@@ -109,9 +111,9 @@ def test_cq08_count_as_stated_and_named_members(store):
         "uranium",
     }
     # "Aluminum (bauxite)" names the ore: the entry names a form of the aluminum Canada supplies.
-    assert {(r["commodity"].removeprefix(MINERAL), r["entry"], r["match"]) for r in found if r["match"] != "names it"} == {
-        ("aluminum", "Aluminum (bauxite)", "names a form of it")
-    }
+    assert {
+        (r["commodity"].removeprefix(MINERAL), r["entry"], r["match"]) for r in found if r["match"] != "names it"
+    } == {("aluminum", "Aluminum (bauxite)", "names a form of it")}
     assert len(found) == 8 and {r["source"] for r in found} == {str(ID) + "source/nrcan-2020-01-09"}
 
 
@@ -124,7 +126,8 @@ REE_ON_2022 = ["cerium", "dysprosium", "erbium", "europium", "gadolinium", "holm
 PGM_ON_2022 = ["iridium", "palladium", "platinum", "rhodium", "ruthenium"]
 DIRECT_2022_AND_2021 = ["aluminum", "antimony", "bismuth", "cesium", "chromium", "cobalt", "fluorspar", "gallium",
                         "germanium", "graphite", "indium", "lithium", "magnesium", "manganese", "nickel", "niobium",
-                        "scandium", "tantalum", "tellurium", "tin", "titanium", "tungsten", "vanadium", "zinc"]  # fmt: skip
+                        "scandium", "tantalum", "tellurium", "tin", "titanium", "tungsten", "vanadium",
+                        "zinc"]  # fmt: skip
 
 
 def test_cq10_on_both_lists_directly_or_through_a_group(store):
@@ -185,7 +188,8 @@ def test_cq13_every_statement_about_aluminum_with_its_source(store):
 
 def test_cq14_usgs_2025_additions(store):
     assert minerals(rows(store, "cq14")) == {
-        "boron", "copper", "lead", "metallurgical-coal", "phosphate", "potash", "rhenium", "silicon", "silver", "uranium"
+        "boron", "copper", "lead", "metallurgical-coal", "phosphate", "potash", "rhenium", "silicon", "silver",
+        "uranium",
     }  # fmt: skip
     assert len(rows(store, "cq14")) == 10
 

@@ -72,14 +72,20 @@ def test_entries_keep_their_text_as_written_and_denote_what_they_name(store):
     for written, form, commodity in (("Graphite (natural)", "natural-graphite", "graphite"),
                                      ("Aluminum (bauxite)", "bauxite", "aluminum")):  # fmt: skip
         assert ask(store, f'list:us-doi-2018 cm:hasEntry [ cm:entryAsWritten "{written}" ; cm:denotes mineral:{form} ]')
-        assert ask(store, f"GRAPH ?g {{ mineral:{form} cm:formOf mineral:{commodity} }} ?g dct:source source:us-doi-2018")
+        assert ask(
+            store, f"GRAPH ?g {{ mineral:{form} cm:formOf mineral:{commodity} }} ?g dct:source source:us-doi-2018"
+        )
     assert ask(store, 'list:ca-nrcan-2024 cm:hasEntry [ cm:entryAsWritten "Silicon metal" ; cm:denotes ?f ] . '
                       "?f cm:formOf mineral:silicon")  # fmt: skip
     assert ask(store, 'list:us-doe-2023-energy cm:hasEntry [ cm:entryAsWritten "natural graphite" ; '
                       "cm:denotes mineral:natural-graphite ]")  # fmt: skip
     # Materials that are made, and an entry that names the element itself.
-    assert ask(store, "mineral:electrical-steel a cm:ManufacturedMaterial . mineral:silicon-carbide a cm:ManufacturedMaterial")
-    assert ask(store, "mineral:fluorine cm:element element:fluorine") and not ask(store, "mineral:fluorine cm:formOf ?x")
+    assert ask(
+        store, "mineral:electrical-steel a cm:ManufacturedMaterial . mineral:silicon-carbide a cm:ManufacturedMaterial"
+    )
+    assert ask(store, "mineral:fluorine cm:element element:fluorine") and not ask(
+        store, "mineral:fluorine cm:formOf ?x"
+    )
     assert ask(
         store,
         'list:us-doi-2018 cm:hasEntry [ cm:entryAsWritten "Rare earth elements group" ; '
@@ -98,7 +104,10 @@ def test_criticality_is_list_membership_not_a_flag(store):
 
 @pytest.mark.parametrize(
     "group, size, listed, source, unlisted",
-    [("rare-earth-elements", 17, 16, "iupac-2005", "promethium"), ("platinum-group-metals", 6, 5, "usgs-mcs-pgm", "osmium")],
+    [
+        ("rare-earth-elements", 17, 16, "iupac-2005", "promethium"),
+        ("platinum-group-metals", 6, 5, "usgs-mcs-pgm", "osmium"),
+    ],
 )
 def test_group_members_are_elements_named_by_the_defining_source(store, group, size, listed, source, unlisted):
     members = select(store, f"SELECT ?m WHERE {{ mineral:{group} cm:hasMemberElement ?m . ?m a cm:ChemicalElement }}")
@@ -164,7 +173,9 @@ def test_source_register(store):
         "CGI-COMMODITY-CODE",
     } == keys
     # The project is not a source of facts: no source document of its own making.
-    assert not ask(store, "?s a cm:SourceDocument ; foaf:page ?page FILTER STRSTARTS(STR(?page), 'https://w3id.org/critmin/')")
+    assert not ask(
+        store, "?s a cm:SourceDocument ; foaf:page ?page FILTER STRSTARTS(STR(?page), 'https://w3id.org/critmin/')"
+    )
     assert ask(store, 'source:doe-cma-2023 dct:issued "2023-07"^^xsd:gYearMonth')
     assert ask(store, 'source:kavlak-2014 dct:issued "2014"^^xsd:gYear ; dct:publisher [ a cm:AuthorGroup ]')
 
@@ -193,10 +204,11 @@ def test_seed_statements(store):
         'cm:follows ?c . ?c a cm:Commitment ; cm:partialDate "2019-06"^^xsd:gYearMonth ; cm:madeBy ?pm , ?pres . '
         '?pm cm:officeAsStated "Prime Minister" ; cm:asOf "2020-01-09"^^xsd:date . '
         '?pres cm:officeAsStated "President" ; cm:asOf "2020-01-09"^^xsd:date',
-        f'?meeting a cm:PlannedMeeting ; cm:participant country:CA , country:US ; cm:purposeAsStated ?why '
+        "?meeting a cm:PlannedMeeting ; cm:participant country:CA , country:US ; cm:purposeAsStated ?why "
         'FILTER CONTAINS(?why, "joint initiatives")',
         # Finalized in December 2019 per the State Department; the release dates no finalization.
-        f'?f a cm:Finalization ; cm:milestoneOf {plan} ; cm:partialDate "2019-12"^^xsd:gYearMonth ; dct:source source:dos-2020-01-09',
+        f'?f a cm:Finalization ; cm:milestoneOf {plan} ; cm:partialDate "2019-12"^^xsd:gYearMonth ; '
+        "dct:source source:dos-2020-01-09",
         f"{ergi} cm:leadParty country:US ; cm:scopeAsStated ?scope FILTER CONTAINS(?scope, 'multi-country')",
         f"{ergi} cm:complements ?prog . ?prog cm:inLineWith ?sdg . "
         "?sdg rdfs:label 'UN Sustainable Development Goals'@en",
@@ -261,8 +273,10 @@ def test_every_asserted_triple_has_a_retrievable_source(store):
     "statement, sources",
     [
         ("entry:us-usgs-2022-01 cm:denotes mineral:aluminum", {"us-usgs-2022"}),
-        ("mineral:aluminum rdfs:label 'Aluminum'@en",
-         {"ca-nrcan-2021", "ca-nrcan-2024", "us-doe-2023", "us-usgs-2022", "us-usgs-2025"}),
+        (
+            "mineral:aluminum rdfs:label 'Aluminum'@en",
+            {"ca-nrcan-2021", "ca-nrcan-2024", "us-doe-2023", "us-usgs-2022", "us-usgs-2025"},
+        ),
         ("mineral:rare-earth-elements cm:hasMemberElement element:neodymium", {"iupac-2005"}),
         ("element:aluminum skos:exactMatch wd:Q663", {"wikidata"}),
         ("supply:CA-US-potash cm:supplierRank 1", {"nrcan-2020-01-09"}),

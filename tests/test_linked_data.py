@@ -122,7 +122,10 @@ def test_each_statement_on_a_page_names_its_sources(server):
         assert title in label, title
     assert "Wikidata" not in label
     [related] = [row for head, row in rows.items() if "core#relatedMatch" in head]
-    assert 'source: <a href="/id/source/wikidata" title="https://w3id.org/critmin/id/source/wikidata">Wikidata</a>' in related
+    assert (
+        'source: <a href="/id/source/wikidata" title="https://w3id.org/critmin/id/source/wikidata">Wikidata</a>'
+        in related
+    )
     assert "inferred (OWL 2 RL)" in html  # listedIn, derived
 
 

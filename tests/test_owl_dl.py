@@ -75,7 +75,11 @@ def dl_problems(graph: rdflib.Graph) -> list[str]:
     used |= {c for p in graph.subjects(RDF.type, OWL.ObjectProperty) for r in (RDFS.domain, RDFS.range)
              for c in graph.objects(p, r)}  # fmt: skip
     for cls in used:
-        if isinstance(cls, rdflib.URIRef) and not str(cls).startswith(BUILTIN) and (cls, RDF.type, OWL.Class) not in graph:
+        if (
+            isinstance(cls, rdflib.URIRef)
+            and not str(cls).startswith(BUILTIN)
+            and (cls, RDF.type, OWL.Class) not in graph
+        ):
             problems.append(f"class {cls} is used but not declared")
     return sorted(set(problems))
 
@@ -88,7 +92,8 @@ def test_ontology_vocabularies_and_data_are_owl2_dl():
     "planted, problem",
     [
         ("<https://example.org/x> <http://purl.org/dc/terms/unknownTerm> 1 .", "is declared as nothing"),
-        ('<https://example.org/x> <https://w3id.org/critmin/ontology#position> "2019-06"^^<http://www.w3.org/2001/XMLSchema#gYearMonth> .',
+        ('<https://example.org/x> <https://w3id.org/critmin/ontology#position> '
+         '"2019-06"^^<http://www.w3.org/2001/XMLSchema#gYearMonth> .',
          "outside the OWL 2 datatype map"),
         ("<https://example.org/x> a <http://example.org/UndeclaredClass> .", "is used but not declared"),
         ("<http://purl.org/dc/terms/source> a <http://www.w3.org/2002/07/owl#AnnotationProperty> .", "is declared as"),

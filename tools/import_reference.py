@@ -289,7 +289,9 @@ def add_entry(files: SourceFiles, source_key: str, local: str, title: str, row: 
         f"cm:denotes mineral:{key}",
         f"dct:source {src}",
     )
-    kind = "cm:CommodityGroup" if key in GROUPS else "cm:ManufacturedMaterial" if key in MANUFACTURED else "cm:Commodity"
+    kind = (
+        "cm:CommodityGroup" if key in GROUPS else "cm:ManufacturedMaterial" if key in MANUFACTURED else "cm:Commodity"
+    )
     lines = [f"a {kind}", f"rdfs:label {lit(label_of(key, written))}@en"]
     if written.lower() != label_of(key, written).lower():
         lines.append(f"skos:altLabel {lit(written)}@en")
@@ -299,7 +301,10 @@ def add_entry(files: SourceFiles, source_key: str, local: str, title: str, row: 
     if key in NAMES_ELEMENT:
         lines.append(f"cm:element element:{key}")
         files.say(
-            source_key, f"element:{key}", "a cm:ChemicalElement", f"rdfs:label {lit(label_of(key, written))}@en",
+            source_key,
+            f"element:{key}",
+            "a cm:ChemicalElement",
+            f"rdfs:label {lit(label_of(key, written))}@en",
             f"dct:source {src}",
         )
     files.say(source_key, f"mineral:{key}", *lines, f"dct:source {src}")

@@ -109,8 +109,11 @@ def describe(store: EmbeddedStore, iri: str) -> Description | None:
     except sparql_terms.InvalidTerm:
         return None
     # Each statement with the sources of the graph it is in (one graph per set of sources).
-    outgoing = _rows(store, f"""SELECT ?p ?o ?g ?source WHERE {{ GRAPH ?g {{ {node} ?p ?o }}
-        OPTIONAL {{ GRAPH <{META_GRAPH}> {{ ?g <{DCTERMS.source}> ?source }} }} }}""")
+    outgoing = _rows(
+        store,
+        f"""SELECT ?p ?o ?g ?source WHERE {{ GRAPH ?g {{ {node} ?p ?o }}
+        OPTIONAL {{ GRAPH <{META_GRAPH}> {{ ?g <{DCTERMS.source}> ?source }} }} }}""",
+    )
     if not outgoing:
         return None
     seen: dict[tuple, Statement] = {}
