@@ -181,9 +181,10 @@ def objects(values) -> str:
 
 
 def node(subject: str, lines: list[str]) -> str:
-    """One Turtle subject block; lines with the same predicate become one object list."""
+    """One Turtle subject block, its type first; lines with the same predicate become
+    one object list."""
     merged: dict[str, list[str]] = {}
-    for line in lines:
+    for line in sorted(lines, key=lambda line: not line.startswith("a ")):
         predicate, value = line.split(" ", 1)
         merged.setdefault(predicate, []).append(value)
     return f"{subject} " + " ;\n    ".join(f"{p} {objects(v)}" for p, v in merged.items()) + " .\n"
@@ -206,8 +207,7 @@ class SourceFiles:
         for source, nodes in sorted(self.nodes.items()):
             body = []
             for subject, lines in nodes.items():
-                typed = [ln for ln in lines if ln.startswith("a ")]
-                body.append(node(subject, typed + [ln for ln in lines if not ln.startswith("a ")]))
+                body.append(node(subject, lines))
             name = f"{source.lower()}.ttl"
             text = header(self.comments.get(source, f"What {source} states."))
             (out / name).write_text(text + "\n".join(body), encoding="utf-8")
@@ -310,12 +310,11 @@ def add_entry(files: SourceFiles, source_key: str, local: str, title: str, row: 
     files.say(source_key, f"mineral:{key}", *lines, f"dct:source {src}")
 
 
-def add_groups(files: SourceFiles, groups: list[dict[str, str]]) -> None:
+def add_groups(files: SourceFiles, groups: list[dict[str, str]], listed: set[str]) -> None:
     """A group's defining source names its member elements (IUPAC: the rare earth
     metals are Sc, Y and La-Lu). Commodities whose name is a member element's are
     linked to that element by the same source; members no list names (promethium,
-    osmium) stay elements only."""
-    listed = {entry_key(r) for r in LISTED_NAMES}
+    osmium) stay elements only. `listed` holds the keys of everything a list names."""
     for row in groups:
         src = f"source:{row['source'].lower()}"
         group, member = entry_key(row["group"]), slug(row["member"])
@@ -327,9 +326,6 @@ def add_groups(files: SourceFiles, groups: list[dict[str, str]]) -> None:
         if member in listed:
             files.say(row["source"], f"mineral:{member}", f"cm:element element:{member}", f"dct:source {src}")
         files.comments[row["source"]] = f"The members of a commodity group as {row['source']} defines them."
-
-
-LISTED_NAMES: list[str] = []
 
 
 def add_uses(files: SourceFiles, uses: list[dict[str, str]]) -> None:
@@ -385,11 +381,10 @@ def add_countries(files: SourceFiles) -> None:
 def main(reference: Path, out: Path) -> None:
     lists = read(reference / "critical_mineral_lists.csv")
     register = read(reference / "sources.csv")
-    LISTED_NAMES.extend(r["entry_as_written"] for r in lists)
     write_sources(register, out)
     files = SourceFiles()
     add_lists(files, lists, {row["key"]: row for row in register})
-    add_groups(files, read(reference / "group_members.csv"))
+    add_groups(files, read(reference / "group_members.csv"), {entry_key(r["entry_as_written"]) for r in lists})
     add_uses(files, read(reference / "technology_uses.csv"))
     add_identifiers(files, read(reference / "identifiers.csv"))
     add_countries(files)

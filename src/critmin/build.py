@@ -13,47 +13,41 @@ import os
 import shutil
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 
-from critmin import __version__, changes, reasoning, settings, validation
+from critmin import changes, reasoning, settings, validation
+from critmin.build_inputs import (
+    EXTRA,
+    STREAMABLE,
+    BuildError,
+    InputGraph,
+    dataset_version,
+    display_path,
+    extra_graphs,
+    input_graphs,
+    read_sourced,
+    streamable,
+)
 from critmin.namespaces import (
     CM,
     CONTRIBUTED_PREFIX,
     DATASET_IRI,
     GRAPH,
-    ID,
     INFERRED_GRAPH,
     INSTANCE_NAMESPACES,
     META_GRAPH,
     ONTOLOGY_GRAPH,
-    SHAPES_GRAPH,
-    data_graph,
 )
-from critmin.rdf_input import from_rdflib_graph, parse_file, to_rdflib_graph, to_rdflib_term
+from critmin.rdf_input import from_rdflib_graph, to_rdflib_graph, to_rdflib_term
 from critmin.store import CURRENT_LINK, EmbeddedStore, open_new_database, point_current_at
 
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
-
-
-class BuildError(Exception):
-    """The build stopped; the previous store is untouched."""
-
-
-@dataclass
-class InputGraph:
-    """One named graph and the files it is read from."""
-
-    name: str
-    files: list[Path]
-    quads: list[ox.Quad] = field(default_factory=list)
-    counts: dict[str, int] | None = None  # quads per graph name, when streamed into the store unread
-    sources: list[str] = field(default_factory=list)  # the documents that state every triple in it
 
 
 @dataclass
@@ -62,95 +56,6 @@ class BuildResult:
     version: str
     changed: bool
     graphs: dict[str, int]
-
-
-def input_graphs(home: Path) -> list[InputGraph]:
-    """The named graphs a build makes, in a fixed order."""
-    graphs = [
-        InputGraph(str(ONTOLOGY_GRAPH), sorted((home / "ontology").glob("*.ttl"))),
-        InputGraph(str(SHAPES_GRAPH), sorted((home / "shapes").glob("*.ttl"))),
-    ]
-    graphs += [
-        InputGraph(data_graph(p.stem), [p], sources=[] if p.stem == REGISTER else [str(ID[f"source/{p.stem}"])])
-        for p in sorted((home / "data").glob("*.ttl"))
-    ]
-    if not graphs[0].files or not graphs[1].files or len(graphs) == 2:
-        raise BuildError(f"{home} lacks ontology/, shapes/ or data/ Turtle files")
-    return graphs
-
-
-# data/sources.ttl is the source register (dataset metadata). Every other data file
-# holds what one source document states, and is named after that document's key: its
-# graph's dct:source in the metadata is how a statement's source is found by SPARQL.
-REGISTER = "sources"
-
-
-def check_graph_sources(graphs: list[InputGraph]) -> None:
-    """Refuse a data file whose name is not a registered source's key: its
-    statements would have no source."""
-    register = next((g for g in graphs if g.name == data_graph(REGISTER)), None)
-    documents = {q.subject.value for q in (register.quads if register else [])
-                 if q.predicate.value == str(rdflib.RDF.type) and q.object.value == str(CM.SourceDocument)}  # fmt: skip
-    for graph in graphs:
-        for source in graph.sources:
-            if source not in documents:
-                files = ", ".join(str(p) for p in graph.files)
-                raise BuildError(
-                    f"{files}: a data file holds what one source states and is named after its key, "
-                    f"but {source} is not a cm:SourceDocument in data/{REGISTER}.ttl"
-                )
-
-
-def by_source_set(graphs: list[InputGraph]) -> list[InputGraph]:
-    """Store each sourced triple once, in the graph of exactly the sources that state it.
-
-    The files are one per source, and two sources often state the same triple (five
-    lists name aluminum). Oxigraph's union default graph, like a FROM list, is a bag of
-    quads: a triple in five graphs would answer five times. So the build partitions
-    the triples by the set of their sources: a triple only one document states stays
-    in that document's graph (`graph/data/us-usgs-2022`), one that several state goes
-    to a graph named after them all (`graph/data/ca-nrcan-2021+us-usgs-2022`) whose
-    metadata names each as its dct:source. `GRAPH ?g { s p o } ?g dct:source ?src`
-    still gives every source of every triple.
-    """
-    sourced = [g for g in graphs if g.sources]
-    where: dict[tuple, set[str]] = {}
-    files: dict[str, list[Path]] = {}
-    for graph in sourced:
-        stem = graph.name.removeprefix(data_graph(""))
-        files[stem] = graph.files
-        for quad in graph.quads:
-            where.setdefault((quad.subject, quad.predicate, quad.object), set()).add(stem)
-    parts: dict[tuple[str, ...], InputGraph] = {}
-    for (s, p, o), stems in where.items():
-        key = tuple(sorted(stems))
-        if key not in parts:
-            name = data_graph("+".join(key))
-            parts[key] = InputGraph(name, [f for stem in key for f in files[stem]],
-                                    sources=[str(ID[f"source/{stem}"]) for stem in key])  # fmt: skip
-        parts[key].quads.append(ox.Quad(s, p, o, ox.NamedNode(parts[key].name)))
-    return [g for g in graphs if not g.sources] + [parts[k] for k in sorted(parts)]
-
-
-def dataset_version(home: Path, graphs: list[InputGraph]) -> str:
-    """A hash of the build logic's version and every input file's path and bytes."""
-    digest = hashlib.sha256(f"critmin {__version__}\n".encode())
-    for graph in graphs:
-        for path in graph.files:
-            digest.update(_display(path, home).encode() + b"\0")
-            with path.open("rb") as data:  # in blocks: generated inputs run to gigabytes
-                while block := data.read(1 << 20):
-                    digest.update(block)
-            digest.update(b"\0")
-    return digest.hexdigest()[:16]
-
-
-def _display(path: Path, home: Path) -> str:
-    """A file's path relative to the project, or as given when it lies elsewhere."""
-    try:
-        return str(path.resolve().relative_to(home.resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _as_rdflib(graphs: list[InputGraph]) -> rdflib.Graph:
@@ -178,7 +83,7 @@ def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int,
             meta.add((name, rdflib.RDF.type, PROV.Entity))
             meta.add((name, CM.tripleCount, rdflib.Literal(count)))
             for path in graph.files:
-                meta.add((name, CM.builtFromFile, rdflib.Literal(_display(path, home))))
+                meta.add((name, CM.builtFromFile, rdflib.Literal(display_path(path, home))))
             for source in graph.sources:
                 meta.add((name, rdflib.DCTERMS.source, rdflib.URIRef(source)))
     for graph_name in sorted(written):
@@ -199,24 +104,6 @@ def _live_version(store_path: Path) -> str | None:
         return None
 
 
-EXTRA = f"{GRAPH}extra/"
-STREAMABLE = {".nq": ox.RdfFormat.N_QUADS, ".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE,
-              ".trig": ox.RdfFormat.TRIG}  # fmt: skip
-
-
-def _extra_graphs(files: list[Path]) -> list[InputGraph]:
-    """Additional data (e.g. a generated benchmark graph), one graph per file unless
-    the file is N-Quads or TriG with graph names of its own."""
-    return [InputGraph(f"{EXTRA}{path.stem}", [path]) for path in files]
-
-
-def streamable(graph: InputGraph) -> bool:
-    """Whether an extra graph can go straight from its files into the store, unread by
-    Python: formats that cannot reach outside the file (no remote JSON-LD contexts, no
-    XML entities)."""
-    return all(path.suffix.lower() in STREAMABLE for path in graph.files)
-
-
 def _stream(graph: InputGraph, db: ox.Store) -> None:
     """Load an extra graph with pyoxigraph's bulk loader (in Rust, without a Python
     object per quad: the difference between 8 GB and a few hundred MB at 10M triples),
@@ -235,14 +122,6 @@ def _stream(graph: InputGraph, db: ox.Store) -> None:
 def _quads_per_graph(db: ox.Store) -> dict[str, int]:
     rows = db.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     return {row["g"].value: int(row["n"].value) for row in rows}
-
-
-def _read(graph: InputGraph) -> None:
-    name = ox.NamedNode(graph.name)
-    for path in graph.files:
-        for quad in parse_file(path):
-            keep_graph = isinstance(quad.graph_name, ox.NamedNode)
-            graph.quads.append(quad if keep_graph else ox.Quad(quad.subject, quad.predicate, quad.object, name))
 
 
 def _contributions_of_live_store(store_path: Path) -> list[ox.Quad]:
@@ -337,7 +216,7 @@ def build(
     """
     _check_reasoner(reasoner)
     home = home or settings.project_home()
-    graphs = input_graphs(home) + _extra_graphs(extra or [])
+    graphs = input_graphs(home) + extra_graphs(extra or [])
     carried = _contributions_of_live_store(store_path)
     version = _version_with(dataset_version(home, graphs), carried)
     store_path.mkdir(parents=True, exist_ok=True)
@@ -348,11 +227,7 @@ def build(
     # Large generated data, unvalidated and reasoned over in the store, never becomes Python objects.
     bulk = not validate and reasoner == "rules"
     streamed = [g for g in graphs if bulk and g.name.startswith(EXTRA) and streamable(g)]
-    for graph in graphs:
-        if all(graph is not other for other in streamed):
-            _read(graph)
-    check_graph_sources(graphs)
-    graphs = by_source_set(graphs)
+    graphs = read_sourced(graphs, skip=streamed)
     quads = [q for g in graphs for q in g.quads] + carried
     quads += _gate_and_entail(graphs, carried, validate=validate, reasoner=reasoner)
 
@@ -400,15 +275,12 @@ def build_remote(
     _check_reasoner(reasoner)
     home = home or settings.project_home()
     remote = RemoteStore(url)
-    graphs = input_graphs(home) + _extra_graphs(extra or [])
+    graphs = input_graphs(home) + extra_graphs(extra or [])
     carried = [q for g in remote.graph_names() if _is_carried(g) for q in remote.graph_quads(g)]
     version = _version_with(dataset_version(home, graphs), carried)
     if not force and remote.dataset_version() == version:
         return BuildResult(state_path, version, False, {s.name: s.triples for s in remote.graph_summaries()})
-    for graph in graphs:
-        _read(graph)
-    check_graph_sources(graphs)
-    graphs = by_source_set(graphs)
+    graphs = read_sourced(graphs)
     quads = [q for g in graphs for q in g.quads] + carried
     quads += _gate_and_entail(graphs, carried, validate=validate, reasoner=reasoner)
     remote.replace_everything(quads)
