@@ -28,7 +28,8 @@ def test_sparqlwrapper_json_and_xml(server, method):
     result = wrapper(server, CQ01, JSON, method).queryAndConvert()
     assert {b["label"]["value"] for b in result["results"]["bindings"]} == LABELS
     document = wrapper(server, CQ01, XML, method).queryAndConvert()
-    literals = {n.firstChild.data for n in document.getElementsByTagName("literal")}
+    bindings = [b for b in document.getElementsByTagName("binding") if b.getAttribute("name") == "label"]
+    literals = {n.firstChild.data for b in bindings for n in b.getElementsByTagName("literal")}
     assert literals == LABELS
 
 
