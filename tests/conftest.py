@@ -75,3 +75,12 @@ def run_cli(store_path):
         return subprocess.run(command, capture_output=True, text=True, env=env, check=check, timeout=120)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def app_client(store_path, tmp_path_factory):
+    """The real app in process on a private copy of the project's store (see inprocess.py)."""
+    from inprocess import InProcess
+    from servers import copy_store
+
+    return InProcess(copy_store(store_path, tmp_path_factory.mktemp("inprocess") / "store"))

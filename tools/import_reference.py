@@ -378,6 +378,24 @@ def add_countries(files: SourceFiles) -> None:
     files.comments["ISO-3166-1"] = "The countries' ISO 3166-1 alpha-2 codes."
 
 
+SYMBOLS = Path(__file__).with_name("iupac-2005-element-symbols.csv")
+
+
+def add_symbols(files: SourceFiles, table: list[dict[str, str]]) -> None:
+    """Element symbols as IUPAC 2005 (Red Book, Table I) gives them, for the elements
+    the data already names. The reference tables have no symbols; the table beside this
+    script was copied from the Red Book's Table I, one row per element we hold."""
+    held = {s.removeprefix("element:") for nodes in files.nodes.values() for s in nodes if s.startswith("element:")}
+    for row in table:
+        if row["element"] in held:
+            files.say("IUPAC-2005", f"element:{row['element']}", f"cm:elementSymbol {lit(row['symbol'])}",
+                      "dct:source source:iupac-2005")  # fmt: skip
+    files.comments["IUPAC-2005"] = (
+        "The members of a commodity group as IUPAC-2005 defines them, and the symbols of the\n"
+        "elements (Red Book, Table I)."
+    )
+
+
 def main(reference: Path, out: Path) -> None:
     lists = read(reference / "critical_mineral_lists.csv")
     register = read(reference / "sources.csv")
@@ -388,6 +406,7 @@ def main(reference: Path, out: Path) -> None:
     add_uses(files, read(reference / "technology_uses.csv"))
     add_identifiers(files, read(reference / "identifiers.csv"))
     add_countries(files)
+    add_symbols(files, read(SYMBOLS))
     for name in files.write(out):
         print("wrote", out / name)
 

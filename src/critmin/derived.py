@@ -30,6 +30,7 @@ import rdflib
 
 from critmin import dumps, linked_data, metrics, void
 from critmin.namespaces import to_jsonld
+from critmin.search import collect as search_collect
 
 log = logging.getLogger("critmin.derived")
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
@@ -55,6 +56,10 @@ class Derived:
     @property
     def sitemap_file(self) -> Path:
         return self.folder / "sitemap.xml"
+
+    @property
+    def search_file(self) -> Path:
+        return self.folder / "search.json"
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -120,6 +125,8 @@ def make_documents(recipe: Recipe) -> Derived:
             data = to_jsonld(graph) if key == "jsonld" else graph.serialize(format=fmt, encoding="utf-8")
             _write_atomic(folder / f"{name}.{key}", data)
     _write_atomic(folder / "sitemap.xml", sitemap(recipe.base_url, linked_data.subject_iris(store), modified))
+    records, classes = search_collect.collect(store)
+    _write_atomic(folder / "search.json", json.dumps(search_collect.to_document(version, records, classes)).encode())
     made = datetime.now(UTC).isoformat(timespec="seconds")
     derived = Derived(version, made, modified, round(time.monotonic() - started, 3), folder, release)
     entry = {k: v for k, v in asdict(derived).items() if k != "folder"}
@@ -165,6 +172,8 @@ class DerivedDocuments:
             return None
         indexes = sorted(self.root.glob("*/index.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for index in indexes:
+            if not (index.parent / "search.json").is_file():
+                continue  # made by an older release, without the search index: remade
             try:
                 entry = json.loads(index.read_text())
                 return Derived(**{**entry, "folder": index.parent, "dumps": [dumps.Dump(**d) for d in entry["dumps"]]})

@@ -10,10 +10,12 @@ from html import escape
 from urllib.parse import urlencode
 
 import rdflib
+from markupsafe import Markup
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
 from critmin.linked_data import Description, local_path
 from critmin.namespaces import PREFIXES
+from critmin.templating import render
 
 
 def compact(iri: str) -> str:
@@ -56,19 +58,8 @@ def value(term, labels: dict[str, str]) -> str:
 
 
 def page(title: str, body: str, *, alternates: dict[str, str] | None = None) -> str:
-    links = "".join(
-        f'<link rel="alternate" type="{escape(media)}" href="{escape(href)}">'
-        for media, href in (alternates or {}).items()
-    )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} · critmin</title><link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-{links}<link rel="stylesheet" href="/static/pages.css"></head><body>
-<header><nav><a href="/">critmin</a><a href="/ontology">ontology</a><a href="/shapes">shapes</a>
-<a href="/.well-known/void">dataset (VoID)</a><a href="/dumps/">dumps</a><a href="/changes">changes</a>
-<a href="/sparql">SPARQL</a></nav></header>
-{body}
-</body></html>"""
+    """A whole page: the shared layout (navigation, search box) around `body` (HTML)."""
+    return render("base.html", title=title, body=Markup(body), alternates=alternates)
 
 
 def _count(total: int) -> str:

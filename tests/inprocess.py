@@ -1,0 +1,33 @@
+"""The real ASGI app in this process, over httpx's ASGI transport (no sockets, no
+server subprocess): for unit tests of routes. Derived documents (VoID, dumps, the
+search index) are made before the first request, as a running service makes them."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+
+class InProcess:
+    def __init__(self, store: Path, **settings):
+        from critmin.service_settings import ServiceSettings
+        from critmin.web.app import create_app
+
+        self.app = create_app(ServiceSettings(store_path=store, **settings))
+        self.app.state.derived.refresh(wait=True)
+
+    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://critmin") as client:
+                return await client.request(method, path, **kwargs)
+
+        return asyncio.run(send())
+
+    def get(self, path: str, **kwargs) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
