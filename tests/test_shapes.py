@@ -95,6 +95,9 @@ CASES = [
         ["t:src skos:notation"],
         "t:src skos:notation 7 .",
     ),
+    ("Element-symbol", "MaxCount", "t:Li", "cm:elementSymbol", [], 't:Li cm:elementSymbol "Lt" .'),
+    ("Element-symbol", "Datatype", "t:Li", "cm:elementSymbol", ["t:Li cm:elementSymbol"], 't:Li cm:elementSymbol "Li"@en .'),
+    ("Element-symbol", "Pattern", "t:Li", "cm:elementSymbol", ["t:Li cm:elementSymbol"], 't:Li cm:elementSymbol "LI" .'),
     ("Country-code", "MinCount", "t:CA", "cm:iso3166Alpha2", ["t:CA cm:iso3166Alpha2"], ""),
     ("Country-code", "MaxCount", "t:CA", "cm:iso3166Alpha2", [], 't:CA cm:iso3166Alpha2 "CN" .'),
     (

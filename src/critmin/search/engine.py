@@ -21,6 +21,8 @@ matching, which "litium" needs.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,6 +119,12 @@ class SearchIndex:
         self.fuzzy_keys = [i for i, k in enumerate(self.keys)
                            if k.kind not in ("symbol", "initials") and len(k.norm) >= FUZZY_MIN_LENGTH]  # fmt: skip
         self.fuzzy_norms = [self.keys[i].norm for i in self.fuzzy_keys]
+        self.word_keys: dict[str, list[int]] = {}
+        for position, key in enumerate(self.keys):
+            if key.kind not in ("symbol", "initials"):
+                for word in set(key.norm.split()):
+                    self.word_keys.setdefault(word, []).append(position)
+        self.words = sorted(self.word_keys)
 
     def _add(self, norm: str, record: int, text: str, kind: str) -> None:
         if not norm:
@@ -147,6 +155,20 @@ class SearchIndex:
         weight = KIND_WEIGHT.get(key.kind, 1.0) * min((TYPE_WEIGHT.get(t, 1.0) for t in record.types), default=1.0)
         return round(score * weight, 2)
 
+    def _word_candidates(self, first: str) -> set[int]:
+        """The keys that can pass a prefix or word tier: those with a word that starts
+        with the query's first word or (four letters or more) nearly spells it. A sorted
+        vocabulary and rapidfuzz keep this from scanning every key per query."""
+        found: set[int] = set()
+        start = bisect.bisect_left(self.words, first)
+        for word in itertools.takewhile(lambda w: w.startswith(first), self.words[start:]):
+            found.update(self.word_keys[word])
+        if len(first) >= FUZZY_MIN_LENGTH:
+            for word, _ratio, _ in process.extract(first, self.words, scorer=fuzz.ratio, score_cutoff=NEAR_WORD,
+                                                   limit=None):  # fmt: skip
+                found.update(self.word_keys[word])
+        return found
+
     def _candidates(self, query: str) -> dict[int, tuple[float, Key]]:
         best: dict[int, tuple[float, Key]] = {}
 
@@ -159,7 +181,8 @@ class SearchIndex:
 
         for position in self.exact.get(query, ()):
             offer(self._score(query, self.keys[position]), self.keys[position])
-        for key in self.keys:
+        for position in self._word_candidates(query.split()[0]):
+            key = self.keys[position]
             if key.norm != query:
                 offer(self._score(query, key), key)
         if len(query) >= FUZZY_MIN_LENGTH:

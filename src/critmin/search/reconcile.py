@@ -4,6 +4,9 @@ No HTTP here: `web/search_routes.py` reads the requests and writes the replies.
 Identifiers are paths under the instance namespace (`mineral/lithium`): the manifest's
 `identifierSpace` plus the id is the IRI, and its `view` URL is the entity page.
 
+Types and properties this service does not know select no candidates (the query
+is valid in the protocol, so it gets an answer, an empty one).
+
 Bounds: a batch holds at most MAX_BATCH queries (else 413), a query at most
 MAX_CANDIDATES candidates; a query's text is matched on its first 200 characters.
 """
@@ -101,30 +104,23 @@ def _wanted(values) -> list[str]:
 
 def _has(record: Record, pid: str, wanted: list[str]) -> bool:
     held = record.props.get(pid, [])
+    if pid not in PROPERTIES:
+        return False
     folded = {normalize(v) for v in held} | {normalize(entity_id(v)) for v in held}
     return any(normalize(w) in folded or normalize(entity_iri(w)) in folded or
                any(h.startswith(w) for h in held if pid == "issued") for w in wanted)  # fmt: skip
 
 
 def _filters(query: dict) -> list[tuple[str, list[str]]]:
-    filters = []
-    for prop in query.get("properties", []):
-        if prop["pid"] not in PROPERTIES:
-            known = ", ".join(PROPERTIES)
-            raise ReconcileError(f"unknown property {prop['pid']!r}; the properties are: {known}")
-        filters.append((prop["pid"], _wanted(prop["v"])))
-    return filters
+    """The property filters; a property we do not have matches no candidate."""
+    return [(prop["pid"], _wanted(prop["v"])) for prop in query.get("properties", [])]
 
 
 def _types(query: dict) -> list[str]:
+    """The classes a query asks for; a type we do not know selects nothing."""
     given = query.get("type")
-    types = []
-    for value in [given] if isinstance(given, str) else given or []:
-        iri = resolve_type(value)
-        if iri is None:
-            raise ReconcileError(f"unknown type {value!r}; the types are: {', '.join(TYPE_KEYS)}")
-        types.append(iri)
-    return types
+    values = [given] if isinstance(given, str) else given or []
+    return [resolve_type(value) or f"unknown:{value}" for value in values]
 
 
 def candidate(index: SearchIndex, hit: Hit, match: bool) -> dict:

@@ -97,7 +97,7 @@ def create_router(derived: DerivedDocuments, base_url: str, budget: float = 10.0
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "application/json":
             return body.decode("utf-8", "replace")
-        form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+        form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=10)
         return form["queries"][0] if "queries" in form else None
 
     @router.api_route("/reconcile", methods=["GET", "POST"], summary="Reconciliation Service API 0.2 (OpenRefine)")
