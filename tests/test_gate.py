@@ -155,9 +155,14 @@ def _both_ways(turtle: str) -> tuple[list, list]:
     return sorted(map(_key, gate.violations)), sorted(map(_key, full.violations))
 
 
+# Each case costs a full validation of the whole graph (~0.5 s on one core): 250 keep the
+# suite within CI's budget; `CRITMIN_GATE_CASES=2000 pytest tests/test_gate.py` goes deeper.
+CASE_COUNT = int(os.environ.get("CRITMIN_GATE_CASES") or 250)
+
+
 @pytest.fixture(scope="module")
 def cases(store) -> list[rdflib.Graph]:
-    return build_cases(shipped_data(store), 500)
+    return build_cases(shipped_data(store), CASE_COUNT)
 
 
 def test_the_gate_equals_full_validation(store_path, cases):
@@ -167,8 +172,8 @@ def test_the_gate_equals_full_validation(store_path, cases):
         outcomes = list(pool.map(_both_ways, payloads, chunksize=8))
     disagreements = [(i, g, f) for i, (g, f) in enumerate(outcomes) if g != f]
     failing = sum(1 for g, f in outcomes if f)
-    assert len(outcomes) >= 500
-    assert failing > 250, f"only {failing} cases break a shape: the generator is too tame"
+    assert len(outcomes) >= CASE_COUNT
+    assert failing > CASE_COUNT // 2, f"only {failing} cases break a shape: the generator is too tame"
     assert not disagreements, (len(disagreements), payloads[disagreements[0][0]], disagreements[0][1:])
 
 
