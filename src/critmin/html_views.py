@@ -91,7 +91,10 @@ def _origin(statement, labels: dict[str, str]) -> str:
     return escape(compact(statement.graph).removeprefix("graph:"))
 
 
-def resource_page(description: Description, alternates: dict[str, str], incoming_more: str | None) -> str:
+def resource_page(description: Description, alternates: dict[str, str], incoming_more: str | None,
+                  factsheet: str = "") -> str:  # fmt: skip
+    """The page of one resource: its factsheet (if its kind has one), then every
+    statement with its origin, its sources and its incoming links."""
     labels = description.labels
     types = ", ".join(link(str(t), labels.get(str(t))) for t in description.types) or "resource"
     definition = description.definition
@@ -128,6 +131,7 @@ def resource_page(description: Description, alternates: dict[str, str], incoming
 {f"<p>{escape(definition)}</p>" if definition else ""}
 {formats_line(alternates)}
 <p><a href="{escape(editor)}">Query this</a> (opens the SPARQL editor with <code>{escape(query)}</code>)</p>
+{factsheet}
 <h2>Properties</h2>
 <table>{"".join(rows)}</table>
 <h2>Sources</h2>

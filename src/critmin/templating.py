@@ -18,6 +18,20 @@ ENVIRONMENT = jinja2.Environment(
 )
 
 
+def _local(iri: str) -> str:
+    """Where a link to `iri` goes: our own page for our IRIs, the IRI for http(s), and
+    nothing clickable for anything else (data is untrusted: no `javascript:`)."""
+    from critmin.linked_data import local_path
+
+    local = local_path(iri)
+    if local is not None:
+        return local
+    return iri if iri.lower().startswith(("http://", "https://")) else "#"
+
+
+ENVIRONMENT.filters["local"] = _local
+
+
 def render(template: str, **context) -> str:
     context.setdefault("alternates", None)
     context.setdefault("query", "")

@@ -45,6 +45,7 @@ from critmin.web.contribution_routes import create_router as contribution_router
 from critmin.web.graph_store_routes import create_router as graph_store_router
 from critmin.web.head import HeadMiddleware
 from critmin.web.linked_data_routes import create_router
+from critmin.web.lists_routes import create_router as lists_router
 from critmin.web.search_routes import create_router as search_router
 from critmin.web.security_headers import SecurityHeadersMiddleware
 
@@ -228,6 +229,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(create_router(parts.live, config.base_url, parts.state_path, derived, config.route_timeout,
                                      parts.contributions.public_graphs))  # fmt: skip
     app.include_router(search_router(derived, config.base_url, config.route_timeout))
+    app.include_router(lists_router(parts.live, config.route_timeout))
     tokens = TokenRegistry(parts.state_path)
     app.include_router(contribution_router(parts.contributions, tokens, config.base_url, config.max_contribution_bytes))
     app.include_router(

@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 
 from critmin import changes, dumps, html_views, linked_data, negotiation
 from critmin.derived import DerivedDocuments
+from critmin.factsheets import sheets as factsheets
 from critmin.linked_data import local_path
 from critmin.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI, jsonld_context, to_jsonld
 from critmin.rdf_input import to_rdflib_graph
@@ -169,7 +170,10 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
         if description.incoming_total > len(description.incoming):
             more = f"/sparql?{urlencode({'query': linked_data.incoming_query(iri), 'format': 'csv'})}"
         if key == "html":
-            html = html_views.resource_page(description, alternates(service_path, offers[0:1] + offers[2:]), more)
+            sheet = factsheets.for_resource(store, iri, [str(t) for t in description.types])
+            factsheet = render(sheet[0], sheet=sheet[1]) if sheet else ""
+            html = html_views.resource_page(description, alternates(service_path, offers[0:1] + offers[2:]), more,
+                                            factsheet)  # fmt: skip
             return Response(html, media_type="text/html; charset=utf-8", headers=headers)
         document = f"{base_url}{service_path}.{key}"
         return rdf_response(linked_data.as_graph(description, document, f"{base_url}/sparql"), key, headers)
