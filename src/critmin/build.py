@@ -31,6 +31,7 @@ from critmin.build_inputs import (
     extra_graphs,
     input_graphs,
     read_sourced,
+    release,
     streamable,
 )
 from critmin.namespaces import (
@@ -70,6 +71,7 @@ def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int,
     meta = rdflib.Graph()
     meta.add((DATASET_IRI, rdflib.RDF.type, SD.Dataset))
     meta.add((DATASET_IRI, CM.datasetVersion, rdflib.Literal(version)))
+    meta.add((DATASET_IRI, CM.releaseVersion, rdflib.Literal(release(home))))
     built = datetime.now(UTC).replace(microsecond=0)
     meta.add((DATASET_IRI, rdflib.DCTERMS.modified, rdflib.Literal(built.isoformat(), datatype=rdflib.XSD.dateTime)))
     for graph in graphs:

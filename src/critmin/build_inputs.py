@@ -104,9 +104,19 @@ def by_source_set(graphs: list[InputGraph]) -> list[InputGraph]:
     return [g for g in graphs if not g.sources] + [parts[k] for k in sorted(parts)]
 
 
+RELEASE_FILE = "data/RELEASE"  # one line: the data release, e.g. 2026.12.0 (CHANGELOG.md says what it holds)
+
+
+def release(home: Path) -> str:
+    """The human-readable data release the inputs are (`data/RELEASE`), or "unreleased"."""
+    path = home / RELEASE_FILE
+    text = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+    return text or "unreleased"
+
+
 def dataset_version(home: Path, graphs: list[InputGraph]) -> str:
-    """A hash of the build logic's version and every input file's path and bytes."""
-    digest = hashlib.sha256(f"critmin {__version__}\n".encode())
+    """A hash of the build logic's version, the release and every input file's path and bytes."""
+    digest = hashlib.sha256(f"critmin {__version__}\n{release(home)}\n".encode())
     for graph in graphs:
         for path in graph.files:
             digest.update(display_path(path, home).encode() + b"\0")

@@ -28,9 +28,10 @@ from xml.sax.saxutils import escape
 
 import rdflib
 
-from critmin import dumps, linked_data, metrics, void
+from critmin import dumps, linked_data, metrics, summary, void
 from critmin.namespaces import to_jsonld
 from critmin.search import collect as search_collect
+from critmin.templating import render
 
 log = logging.getLogger("critmin.derived")
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
@@ -46,6 +47,7 @@ class Derived:
     seconds: float  # how long making them took
     folder: Path
     dumps: list[dumps.Dump] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)  # summary.summarize: release, version, counts
 
     def void_file(self, key: str) -> Path:
         return self.folder / f"void.{key}"
@@ -56,6 +58,10 @@ class Derived:
     @property
     def sitemap_file(self) -> Path:
         return self.folder / "sitemap.xml"
+
+    @property
+    def dataset_page(self) -> Path:
+        return self.folder / "dataset.html"
 
     @property
     def search_file(self) -> Path:
@@ -118,7 +124,8 @@ def make_documents(recipe: Recipe) -> Derived:
     folder.mkdir(parents=True, exist_ok=True)
     modified = store.modified()
     release = dumps.ensure_dumps(store, state_path)
-    graphs = {"void": void.describe_dataset(store, recipe.base_url, release, modified),
+    facts = summary.summarize(store, void.count_union_triples(store), modified)
+    graphs = {"void": void.describe_dataset(store, recipe.base_url, release, modified, facts["release"]),
               "service": _service_description(store, recipe)}  # fmt: skip
     for name, graph in graphs.items():
         for key, fmt in RDF_FORMATS.items():
@@ -127,8 +134,11 @@ def make_documents(recipe: Recipe) -> Derived:
     _write_atomic(folder / "sitemap.xml", sitemap(recipe.base_url, linked_data.subject_iris(store), modified))
     records, classes = search_collect.collect(store)
     _write_atomic(folder / "search.json", json.dumps(search_collect.to_document(version, records, classes)).encode())
+    page = render("dataset.html", title="Dataset", summary=facts, dumps=release, base_url=recipe.base_url,
+                  citation=summary.citation(facts, recipe.base_url))  # fmt: skip
+    _write_atomic(folder / "dataset.html", page.encode())
     made = datetime.now(UTC).isoformat(timespec="seconds")
-    derived = Derived(version, made, modified, round(time.monotonic() - started, 3), folder, release)
+    derived = Derived(version, made, modified, round(time.monotonic() - started, 3), folder, release, facts)
     entry = {k: v for k, v in asdict(derived).items() if k != "folder"}
     _write_atomic(folder / "index.json", json.dumps(entry, indent=1).encode())
     return derived
@@ -172,7 +182,7 @@ class DerivedDocuments:
             return None
         indexes = sorted(self.root.glob("*/index.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for index in indexes:
-            if not (index.parent / "search.json").is_file():
+            if not all((index.parent / name).is_file() for name in ("search.json", "dataset.html")):
                 continue  # made by an older release, without the search index: remade
             try:
                 entry = json.loads(index.read_text())

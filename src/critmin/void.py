@@ -7,8 +7,9 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
 from critmin import __version__
 from critmin.dumps import Dump
-from critmin.namespaces import DATASET_IRI
+from critmin.namespaces import CM, DATASET_IRI
 from critmin.store import EmbeddedStore
+from critmin.summary import citation
 
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
@@ -39,7 +40,8 @@ def _count(store: EmbeddedStore, query: str) -> int:
     return int(next(iter(store.query(query)))["n"].value)
 
 
-def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modified: str | None) -> rdflib.Graph:
+def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modified: str | None,
+                     release: str = "unreleased") -> rdflib.Graph:  # fmt: skip
     graph = rdflib.Graph()
     for prefix, namespace in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS), ("spdx", SPDX), ("foaf", FOAF)):
         graph.bind(prefix, namespace)
@@ -57,8 +59,11 @@ def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modifie
     add((publisher, RDF.type, FOAF.Agent))
     add((publisher, FOAF.name, rdflib.Literal("critmin project")))
     add((dataset, DCTERMS.license, LICENSE))
-    add((dataset, DCAT.version, rdflib.Literal(version)))
-    add((dataset, rdflib.OWL.versionInfo, rdflib.Literal(f"{version} (critmin {__version__})")))
+    add((dataset, DCAT.version, rdflib.Literal(release)))  # human-readable; the content hash beside it
+    add((dataset, CM.datasetVersion, rdflib.Literal(version)))
+    add((dataset, rdflib.OWL.versionInfo, rdflib.Literal(f"{release} (content {version}; critmin {__version__})")))
+    add((dataset, DCTERMS.bibliographicCitation, rdflib.Literal(citation({"release": release, "version": version,
+                                                                           "modified": modified}, base))))  # fmt: skip
     if modified:
         add((dataset, DCTERMS.modified, rdflib.Literal(modified, datatype=XSD.dateTime)))
     add((dataset, DCAT.keyword, rdflib.Literal("critical minerals", lang="en")))

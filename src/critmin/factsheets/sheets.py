@@ -46,7 +46,9 @@ def _statements(store, iri: str, predicates: dict[str, str]) -> dict[str, list[d
 
 def commodity(store, iri: str) -> dict:
     node = sparql_terms.iri(iri)
-    lists = _rows(store, f"""SELECT ?list ?listLabel ?date ?position ?written ?how ?via ?source ?sourceTitle WHERE {{
+    lists = _rows(
+        store,
+        f"""SELECT ?list ?listLabel ?date ?position ?written ?how ?via ?source ?sourceTitle WHERE {{
       {{ ?row cm:denotes {node} ; cm:inList ?list BIND("direct" AS ?how) BIND("" AS ?via) }}
       UNION {{ {node} cm:memberOfGroup ?group . ?row cm:denotes ?group ; cm:inList ?list
                BIND("group" AS ?how) OPTIONAL {{ ?group rdfs:label ?via }} }}
@@ -54,25 +56,35 @@ def commodity(store, iri: str) -> dict:
                BIND("included" AS ?how) OPTIONAL {{ ?inner rdfs:label ?via }} }}
       ?row cm:position ?position ; cm:entryAsWritten ?written .
       ?list rdfs:label ?listLabel ; dct:issued ?date . {SOURCES}
-    }} ORDER BY ?date ?how""")
-    supply = _rows(store, f"""SELECT ?row ?label ?supplier ?supplierLabel ?recipient ?recipientLabel ?rank ?share
+    }} ORDER BY ?date ?how""",
+    )
+    supply = _rows(
+        store,
+        f"""SELECT ?row ?label ?supplier ?supplierLabel ?recipient ?recipientLabel ?rank ?share
         ?shareAsStated ?asOf ?source ?sourceTitle WHERE {{
       ?row a cm:SupplyRelation ; cm:commodity {node} ; rdfs:label ?label .
       OPTIONAL {{ ?row cm:supplier ?supplier . ?supplier rdfs:label ?supplierLabel }}
       OPTIONAL {{ ?row cm:recipient ?recipient . ?recipient rdfs:label ?recipientLabel }}
       OPTIONAL {{ ?row cm:supplierRank ?rank }} OPTIONAL {{ ?row cm:shareOfNeeds ?share }}
       OPTIONAL {{ ?row cm:shareAsStated ?shareAsStated }} OPTIONAL {{ ?row cm:asOf ?asOf }} {SOURCES}
-    }} ORDER BY ?asOf ?rank""")
-    uses = _rows(store, f"""SELECT ?row ?technology ?technologyLabel ?role ?source ?sourceTitle WHERE {{
+    }} ORDER BY ?asOf ?rank""",
+    )
+    uses = _rows(
+        store,
+        f"""SELECT ?row ?technology ?technologyLabel ?role ?source ?sourceTitle WHERE {{
       ?row a cm:TechnologyUse ; cm:commodity {node} ; cm:technology ?technology .
       ?technology rdfs:label ?technologyLabel . OPTIONAL {{ ?row cm:roleAsStated ?role }} {SOURCES}
-    }} ORDER BY ?technologyLabel""")
+    }} ORDER BY ?technologyLabel""",
+    )
     facts = _statements(store, iri, {"form of": "cm:formOf", "element": "cm:element", "group": "cm:memberOfGroup",
                                      "members": "cm:hasGroupMember", "exact match": "skos:exactMatch",
                                      "related match": "skos:relatedMatch"})  # fmt: skip
-    forms = _rows(store, f"""SELECT ?value ?label ?source ?sourceTitle WHERE {{
+    forms = _rows(
+        store,
+        f"""SELECT ?value ?label ?source ?sourceTitle WHERE {{
       GRAPH ?g {{ ?value cm:formOf {node} }} ?value rdfs:label ?label .
-      OPTIONAL {{ ?g dct:source ?source . ?source dct:title ?sourceTitle }} }} ORDER BY ?label""")
+      OPTIONAL {{ ?g dct:source ?source . ?source dct:title ?sourceTitle }} }} ORDER BY ?label""",
+    )
     symbol = _rows(store, f"SELECT ?symbol WHERE {{ {node} cm:element/cm:elementSymbol ?symbol }}")
     return {"lists": lists, "supply": supply, "uses": uses, "facts": facts, "forms": forms,
             "symbol": symbol[0]["symbol"] if symbol else ""}  # fmt: skip
@@ -80,21 +92,30 @@ def commodity(store, iri: str) -> dict:
 
 def country(store, iri: str) -> dict:
     node = sparql_terms.iri(iri)
-    lists = _rows(store, f"""SELECT ?list ?label ?date ?row ?source ?sourceTitle WHERE {{
+    lists = _rows(
+        store,
+        f"""SELECT ?list ?label ?date ?row ?source ?sourceTitle WHERE {{
       ?list cm:jurisdiction {node} ; rdfs:label ?label ; dct:issued ?date . BIND(?list AS ?row) {SOURCES}
-    }} ORDER BY ?date""")
-    arrangements = _rows(store, f"""SELECT ?row ?label ?role ?source ?sourceTitle WHERE {{
+    }} ORDER BY ?date""",
+    )
+    arrangements = _rows(
+        store,
+        f"""SELECT ?row ?label ?role ?source ?sourceTitle WHERE {{
       {{ ?row cm:party {node} BIND("party" AS ?role) }} UNION {{ ?row cm:leadParty {node} BIND("lead" AS ?role) }}
       UNION {{ ?row cm:participant {node} BIND("participant" AS ?role) }}
       ?row a cm:CooperativeArrangement ; rdfs:label ?label . {SOURCES}
-    }} ORDER BY ?label""")
-    supply = _rows(store, f"""SELECT ?row ?label ?commodity ?commodityLabel ?direction ?rank ?asOf ?source ?sourceTitle
+    }} ORDER BY ?label""",
+    )
+    supply = _rows(
+        store,
+        f"""SELECT ?row ?label ?commodity ?commodityLabel ?direction ?rank ?asOf ?source ?sourceTitle
     WHERE {{
       {{ ?row cm:supplier {node} BIND("supplies" AS ?direction) }}
       UNION {{ ?row cm:recipient {node} BIND("receives" AS ?direction) }}
       ?row rdfs:label ?label . OPTIONAL {{ ?row cm:commodity ?commodity . ?commodity rdfs:label ?commodityLabel }}
       OPTIONAL {{ ?row cm:supplierRank ?rank }} OPTIONAL {{ ?row cm:asOf ?asOf }} {SOURCES}
-    }} ORDER BY ?direction ?commodityLabel""")
+    }} ORDER BY ?direction ?commodityLabel""",
+    )
     roles: dict[str, dict] = {}
     for row in arrangements:  # a party is also a participant (cm:party is a subproperty): say the narrower role
         kept = roles.setdefault(row["row"], row)
@@ -105,17 +126,23 @@ def country(store, iri: str) -> dict:
 
 def critical_list(store, iri: str) -> dict:
     node = sparql_terms.iri(iri)
-    about = _rows(store, f"""SELECT ?label ?date ?jurisdictionLabel ?publisherLabel ?stated ?includes ?includesLabel
+    about = _rows(
+        store,
+        f"""SELECT ?label ?date ?jurisdictionLabel ?publisherLabel ?stated ?includes ?includesLabel
         ?row ?source ?sourceTitle WHERE {{
       {node} rdfs:label ?label . BIND({node} AS ?row)
       OPTIONAL {{ {node} dct:issued ?date }} OPTIONAL {{ {node} cm:jurisdiction/rdfs:label ?jurisdictionLabel }}
       OPTIONAL {{ {node} dct:publisher/rdfs:label ?publisherLabel }} OPTIONAL {{ {node} cm:statedEntryCount ?stated }}
       OPTIONAL {{ {node} cm:includesList ?includes . ?includes rdfs:label ?includesLabel }} {SOURCES}
-    }}""")
-    entries = _rows(store, f"""SELECT ?row ?position ?written ?commodity ?commodityLabel WHERE {{
+    }}""",
+    )
+    entries = _rows(
+        store,
+        f"""SELECT ?row ?position ?written ?commodity ?commodityLabel WHERE {{
       ?row cm:inList {node} ; cm:position ?position ; cm:entryAsWritten ?written .
       OPTIONAL {{ ?row cm:denotes ?commodity . ?commodity rdfs:label ?commodityLabel }}
-    }} ORDER BY ?position""")
+    }} ORDER BY ?position""",
+    )
     for entry in entries:
         entry["position"] = int(entry["position"] or 0)
     entries.sort(key=lambda e: e["position"])
@@ -124,11 +151,14 @@ def critical_list(store, iri: str) -> dict:
 
 def agreement(store, iri: str) -> dict:
     node = sparql_terms.iri(iri)
-    milestones = _rows(store, f"""SELECT ?row ?label ?date ?partial ?place ?source ?sourceTitle WHERE {{
+    milestones = _rows(
+        store,
+        f"""SELECT ?row ?label ?date ?partial ?place ?source ?sourceTitle WHERE {{
       {node} cm:hasMilestone ?row . ?row rdfs:label ?label .
       OPTIONAL {{ ?row cm:date ?date }} OPTIONAL {{ ?row cm:partialDate ?partial }}
       OPTIONAL {{ ?row cm:placeAsStated ?place }} {SOURCES}
-    }} ORDER BY ?date ?partial""")
+    }} ORDER BY ?date ?partial""",
+    )
     facts = _statements(store, iri, {"parties": "cm:party", "lead": "cm:leadParty", "participants": "cm:participant",
                                      "areas of cooperation": "cm:areaOfCooperation",
                                      "joint initiatives": "cm:promotesJointInitiative",

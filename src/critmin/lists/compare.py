@@ -49,11 +49,15 @@ def membership_query(iris: list[str], expand_groups: bool) -> str:
     denotes it), `included` (an entry of a list this one includes), `group` (a member
     of a listed group) or `member` (a group with a listed member)."""
     values = " ".join(sparql_terms.iri(i) for i in iris)
-    group_rules = """
+    group_rules = (
+        """
   UNION { ?entry cm:inList ?list ; cm:denotes ?group ; cm:entryAsWritten ?written ; cm:position ?position .
           ?commodity cm:memberOfGroup ?group BIND("group" AS ?how) }
   UNION { ?entry cm:inList ?list ; cm:denotes ?member ; cm:entryAsWritten ?written ; cm:position ?position .
-          ?commodity cm:hasGroupMember ?member BIND("member" AS ?how) }""" if expand_groups else ""
+          ?commodity cm:hasGroupMember ?member BIND("member" AS ?how) }"""
+        if expand_groups
+        else ""
+    )
     return f"""SELECT DISTINCT ?list ?commodity ?label ?written ?position ?how WHERE {{
   VALUES ?list {{ {values} }}
   {{ ?entry cm:inList ?list ; cm:denotes ?commodity ; cm:entryAsWritten ?written ; cm:position ?position

@@ -46,6 +46,7 @@ from critmin.web.graph_store_routes import create_router as graph_store_router
 from critmin.web.head import HeadMiddleware
 from critmin.web.linked_data_routes import create_router
 from critmin.web.lists_routes import create_router as lists_router
+from critmin.web.pages_routes import create_router as pages_router
 from critmin.web.search_routes import create_router as search_router
 from critmin.web.security_headers import SecurityHeadersMiddleware
 
@@ -230,6 +231,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
                                      parts.contributions.public_graphs))  # fmt: skip
     app.include_router(search_router(derived, config.base_url, config.route_timeout))
     app.include_router(lists_router(parts.live, config.route_timeout))
+    app.include_router(pages_router(derived, parts.live, config.base_url, config.route_timeout))
     tokens = TokenRegistry(parts.state_path)
     app.include_router(contribution_router(parts.contributions, tokens, config.base_url, config.max_contribution_bytes))
     app.include_router(
@@ -319,7 +321,3 @@ def add_core_routes(app: FastAPI, parts: Parts) -> None:
     @app.get("/api/docs", include_in_schema=False)
     async def api_docs() -> FileResponse:
         return FileResponse(STATIC / "api-docs.html", media_type="text/html; charset=utf-8")
-
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")

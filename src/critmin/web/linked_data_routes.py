@@ -133,9 +133,11 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
     def alternates(path: str, keys: list[str]) -> dict[str, str]:
         return {REPRESENTATIONS[k][0]: f"{path}.{k}" for k in keys}
 
-    def link_header(path: str, keys: list[str], cite_as: str) -> str:
+    def link_header(path: str, keys: list[str], iri: str) -> str:
+        """Alternates, licence, the dataset's citation (text and version: `/cite`) and its
+        description. The resource's own persistent IRI is its `Content-Location` subject."""
         parts = [f'<{path}.{k}>; rel="alternate"; type="{REPRESENTATIONS[k][0]}"' for k in keys]
-        parts += [f'<{LICENSE}>; rel="license"', f'<{cite_as}>; rel="cite-as"',
+        parts += [f'<{LICENSE}>; rel="license"', f'<{base_url}/cite>; rel="cite-as"', f'<{iri}>; rel="canonical"',
                   '</.well-known/void>; rel="describedby"; type="text/turtle"']  # fmt: skip
         return ", ".join(parts)
 
