@@ -124,6 +124,10 @@ def swagger_folder() -> Path:
     return settings.project_home() / "web" / "node_modules" / "swagger-ui-dist"
 
 
+def echarts_folder() -> Path:
+    return settings.project_home() / "web" / "node_modules" / "echarts" / "dist"
+
+
 @dataclass
 class Parts:
     """What the app is made of, opened from the settings."""
@@ -242,6 +246,8 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
         app.mount("/vendor/yasgui", StaticFiles(directory=yasgui_folder()), name="yasgui")
     if swagger_folder().is_dir():
         app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_folder()), name="swagger-ui")
+    if echarts_folder().is_dir():
+        app.mount("/vendor/echarts", StaticFiles(directory=echarts_folder()), name="echarts")
     return app
 
 

@@ -7,6 +7,7 @@ once per version off the event loop; until it exists the routes answer 503.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
@@ -23,6 +24,8 @@ from critmin.web.bounded import RETRY_AFTER, off_loop
 from critmin.web.problems import problem
 
 MAX_RESULTS = 100
+MAX_LABELS = 2000
+MAX_LABELS_BODY = 512 * 1024
 BROWSE = [(k, k) for k in ("mineral", "country", "list", "source", "technology", "element")]
 MAX_RECONCILE_BODY = 2 * 1024 * 1024  # a 1,000-query batch is ~150 kB
 CORS = {"Access-Control-Allow-Origin": "*"}  # OpenRefine and browser tools call from other origins
@@ -119,6 +122,21 @@ def create_router(derived: DerivedDocuments, base_url: str, budget: float = 10.0
         except reconcile.ReconcileError as error:
             return problem(error.status, str(error), headers=CORS)
         return JSONResponse(answers, headers=CORS)
+
+    @router.post("/api/labels", summary="the names of up to 2,000 IRIs (the editor's label columns)")
+    async def labels(request: Request) -> Response:
+        try:
+            body = await read_body(request, MAX_LABELS_BODY)
+            iris = json.loads(body or b"[]")
+        except (BodyTooLarge, BodyIncomplete, ValueError) as error:
+            return problem(400 if not isinstance(error, BodyTooLarge) else 413, f"send a JSON array of IRIs: {error}")
+        if not isinstance(iris, list) or len(iris) > MAX_LABELS or not all(isinstance(i, str) for i in iris):
+            return problem(400, f"send a JSON array of at most {MAX_LABELS:,} IRIs (strings)")
+        index = await index_or_none()
+        if index is None:
+            return unavailable()
+        found = {iri: record.name for iri in iris if (record := index.record(iri)) is not None}
+        return JSONResponse(found)
 
     @router.get("/reconcile/suggest/{kind}", summary="suggest entities, types or properties by prefix")
     async def suggest(kind: str, prefix: str = "", type: str | None = None, cursor: int = 0) -> Response:
