@@ -84,3 +84,25 @@ def app_client(store_path, tmp_path_factory):
     from servers import copy_store
 
     return InProcess(copy_store(store_path, tmp_path_factory.mktemp("inprocess") / "store"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for the session's browser tests."""
+    from browsing import CHROMIUM, FLAGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def fresh_page(browser):
+    """A page in a fresh context (no stored editor tabs, no cookies)."""
+    from browsing import watched_page
+
+    context = browser.new_context()
+    yield watched_page(context)
+    context.close()

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-from urllib.parse import urlparse
+import re
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
+from browsing import shoot, watched_page
 from servers import curated_server
 
 from critmin import queries
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
 def page(server, browser):
     context = browser.new_context()
-    opened = context.new_page()
-    opened.requested_hosts = set()
-    opened.on("request", lambda request: opened.requested_hosts.add(urlparse(request.url).hostname))
-    opened.console_errors = []
-    opened.on("console", lambda m: m.type == "error" and opened.console_errors.append(m.text))
+    opened = watched_page(context)
     opened.goto(server.url + "/")
     yield opened
     context.close()
@@ -51,6 +31,8 @@ def test_gallery_lists_every_question(page):
 def test_clicking_a_question_runs_it_and_shows_its_rows(page):
     page.locator("#questions button[data-query='cq02-canada-second-largest-supplier']").click()
     results = page.locator(".yasr")
+    # the default query ran on load: wait for this question's own column before reading rows
+    results.locator("th", has_text=re.compile(r"^\?asOf$")).wait_for(timeout=15_000)
     for label in ("Magnesium", "Niobium", "Tungsten"):
         results.get_by_text(label).first.wait_for(timeout=15_000)
     assert "Tellurium" not in results.inner_text()
@@ -64,31 +46,10 @@ def test_nothing_is_loaded_from_other_hosts(page):
     assert page.console_errors == []
 
 
-SCREENSHOTS = Path(__file__).parent / "screenshots"
-
-
-def shoot(page, name: str) -> None:
-    """Save a screenshot a reviewer can open (tests/screenshots/, git-ignored)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 @pytest.fixture(scope="module")
 def writable_server(store_path, tmp_path_factory):
     with curated_server(store_path, tmp_path_factory, "browser") as running:
         yield running
-
-
-@pytest.fixture
-def fresh_page(browser):
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.requested_hosts = set()
-    opened.on("request", lambda request: opened.requested_hosts.add(urlparse(request.url).hostname))
-    opened.dialogs = []
-    opened.on("dialog", lambda dialog: (opened.dialogs.append(dialog.message), dialog.dismiss()))
-    yield opened
-    context.close()
 
 
 def test_published_script_never_runs(writable_server, fresh_page):
