@@ -5,6 +5,7 @@ search index) are made before the first request, as a running service makes them
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,10 @@ class InProcess:
 
         self.app = create_app(ServiceSettings(store_path=store, **settings))
         self.app.state.derived.refresh(wait=True)
+        # Its own event loop in a thread: the tests' thread may already run one
+        # (Playwright's sync API does, for the whole session).
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="inprocess-app", daemon=True).start()
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         async def send() -> httpx.Response:
@@ -24,7 +29,7 @@ class InProcess:
             async with httpx.AsyncClient(transport=transport, base_url="http://critmin") as client:
                 return await client.request(method, path, **kwargs)
 
-        return asyncio.run(send())
+        return asyncio.run_coroutine_threadsafe(send(), self.loop).result(timeout=120)
 
     def get(self, path: str, **kwargs) -> httpx.Response:
         return self.request("GET", path, **kwargs)

@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import io
 from pathlib import Path
-from urllib.parse import urlparse
 from xml.etree import ElementTree
 
 import httpx
@@ -284,23 +283,14 @@ def test_change_feed_pages(harvest_server):
     assert {"id", "type", "object", "endTime"} <= set(last["orderedItems"][-1])
 
 
-def test_pages_render_in_chromium_without_console_errors(server):
-    from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, FLAGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page()
-        errors, hosts = [], set()
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.on("request", lambda r: hosts.add(urlparse(r.url).hostname))
-        for path in ("/id/mineral/lithium", "/id/supply/CA-US-uranium", "/ontology", "/shapes"):
-            page.goto(server.url + path)
-            assert page.locator("h1").first.inner_text()
-        page.goto(server.url + "/ontology#SupplyRelation")
-        assert page.locator("#SupplyRelation").is_visible()
-        browser.close()
-    assert errors == [] and hosts == {"127.0.0.1"}
+def test_pages_render_in_chromium_without_console_errors(server, fresh_page):
+    page = fresh_page
+    for path in ("/id/mineral/lithium", "/id/supply/CA-US-uranium", "/ontology", "/shapes"):
+        page.goto(server.url + path)
+        assert page.locator("h1").first.inner_text()
+    page.goto(server.url + "/ontology#SupplyRelation")
+    assert page.locator("#SupplyRelation").is_visible()
+    assert page.console_errors == [] and page.requested_hosts == {"127.0.0.1"}
 
 
 def test_gzip_dump_is_valid_gzip(harvest_server):

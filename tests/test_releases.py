@@ -9,14 +9,15 @@ from pathlib import Path
 import rdflib
 
 PROJECT = Path(__file__).resolve().parents[1]
-RELEASE = (PROJECT / "data" / "RELEASE").read_text().strip()
+RELEASE, RELEASED = re.fullmatch(r"(\S+) \((\S+)\)", (PROJECT / "data" / "RELEASE").read_text().strip()).groups()
 
 
 def test_the_release_is_named_the_same_in_every_file():
     assert re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", RELEASE)
-    first_heading = re.search(r"^## (\S+)", (PROJECT / "CHANGELOG.md").read_text(), re.M).group(1)
-    assert first_heading == RELEASE
-    assert f'version: "{RELEASE}"' in (PROJECT / "CITATION.cff").read_text()
+    first_heading = re.search(r"^## (.+)$", (PROJECT / "CHANGELOG.md").read_text(), re.M).group(1)
+    assert first_heading == f"{RELEASE} ({RELEASED})"
+    citation = (PROJECT / "CITATION.cff").read_text()
+    assert f'version: "{RELEASE}"' in citation and f'date-released: "{RELEASED}"' in citation
     assert "Apache License" in (PROJECT / "LICENSE").read_text()
     assert "Attribution 4.0" in (PROJECT / "LICENSE-DATA").read_text()
 

@@ -31,7 +31,7 @@ from critmin.build_inputs import (
     extra_graphs,
     input_graphs,
     read_sourced,
-    release,
+    release_line,
     streamable,
 )
 from critmin.namespaces import (
@@ -71,7 +71,10 @@ def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int,
     meta = rdflib.Graph()
     meta.add((DATASET_IRI, rdflib.RDF.type, SD.Dataset))
     meta.add((DATASET_IRI, CM.datasetVersion, rdflib.Literal(version)))
-    meta.add((DATASET_IRI, CM.releaseVersion, rdflib.Literal(release(home))))
+    name, issued = release_line(home)
+    meta.add((DATASET_IRI, CM.releaseVersion, rdflib.Literal(name)))
+    if issued:
+        meta.add((DATASET_IRI, rdflib.DCTERMS.issued, rdflib.Literal(issued, datatype=rdflib.XSD.date)))
     built = datetime.now(UTC).replace(microsecond=0)
     meta.add((DATASET_IRI, rdflib.DCTERMS.modified, rdflib.Literal(built.isoformat(), datatype=rdflib.XSD.dateTime)))
     for graph in graphs:

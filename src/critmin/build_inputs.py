@@ -10,6 +10,7 @@ toolkit (`rdf_input`) and `namespaces`; `build` imports it, never the reverse.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,14 +105,22 @@ def by_source_set(graphs: list[InputGraph]) -> list[InputGraph]:
     return [g for g in graphs if not g.sources] + [parts[k] for k in sorted(parts)]
 
 
-RELEASE_FILE = "data/RELEASE"  # one line: the data release, e.g. 2026.12.0 (CHANGELOG.md says what it holds)
+RELEASE_FILE = "data/RELEASE"  # one line, as CHANGELOG.md's heading: `2026.12.0 (2026-12-01)`
+
+
+def release_line(home: Path) -> tuple[str, str | None]:
+    """The data release the inputs are and its date, from `data/RELEASE`."""
+    path = home / RELEASE_FILE
+    text = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+    match = re.fullmatch(r"(\S+)(?:\s+\((\d{4}-\d{2}-\d{2})\))?", text)
+    if text and not match:
+        raise BuildError(f"{RELEASE_FILE}: expected one line like `2026.12.0 (2026-12-01)`, found {text[:80]!r}")
+    return (match.group(1), match.group(2)) if match else ("unreleased", None)
 
 
 def release(home: Path) -> str:
     """The human-readable data release the inputs are (`data/RELEASE`), or "unreleased"."""
-    path = home / RELEASE_FILE
-    text = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
-    return text or "unreleased"
+    return release_line(home)[0]
 
 
 def dataset_version(home: Path, graphs: list[InputGraph]) -> str:

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 import rdflib
 
 from critmin import dumps, linked_data, metrics, summary, void
+from critmin.dcat_ap import CatalogSettings
 from critmin.namespaces import to_jsonld
 from critmin.search import collect as search_collect
 from critmin.templating import render
@@ -95,6 +96,7 @@ class Recipe:
     base_url: str
     public_graphs: tuple[str, ...] | None
     federation: bool
+    catalog: CatalogSettings = field(default_factory=CatalogSettings)
 
 
 def _open(recipe: Recipe):
@@ -125,7 +127,9 @@ def make_documents(recipe: Recipe) -> Derived:
     modified = store.modified()
     release = dumps.ensure_dumps(store, state_path)
     facts = summary.summarize(store, void.count_union_triples(store), modified)
-    graphs = {"void": void.describe_dataset(store, recipe.base_url, release, modified, facts["release"]),
+    void_graph = void.describe_dataset(store, recipe.base_url, release, modified, facts["release"], recipe.catalog,
+                                       facts.get("issued"))  # fmt: skip
+    graphs = {"void": void_graph,
               "service": _service_description(store, recipe)}  # fmt: skip
     for name, graph in graphs.items():
         for key, fmt in RDF_FORMATS.items():
@@ -159,12 +163,14 @@ class DerivedDocuments:
     process make new ones (a process: their aggregates and serialisations hold the GIL
     for long stretches, which in a thread stalled /health by hundreds of ms)."""
 
-    def __init__(self, live, state_path: Path, base_url: str, *, public_graphs=None, federation: bool = False):
+    def __init__(self, live, state_path: Path, base_url: str, *, public_graphs=None, federation: bool = False,
+                 catalog: CatalogSettings | None = None):  # fmt: skip
         self.live = live
         self.state_path = state_path
         self.base_url = base_url
         self.public_graphs = public_graphs or (lambda: None)
         self.federation = federation
+        self.catalog = catalog or CatalogSettings.from_environment()
         self.root = state_path / "derived"
         self._current: Derived | None = self._load_latest()
         self._lock = threading.Lock()
@@ -232,7 +238,8 @@ class DerivedDocuments:
             if self._current is not None and self._current.version == version:
                 return
             location = str(getattr(store, "url", None) or self.live.store_path)
-            recipe = Recipe(location, str(self.state_path), self.base_url, self.public_graphs(), self.federation)
+            recipe = Recipe(location, str(self.state_path), self.base_url, self.public_graphs(), self.federation,
+                            self.catalog)  # fmt: skip
             outcome = self._in_child(recipe)
             if outcome[0] != "ok":
                 self.last_error = outcome[1]

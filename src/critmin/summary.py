@@ -18,7 +18,8 @@ COUNTS = {
 COUNT_QUERY = (
     "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?class {{ {classes} }} ?s a ?class }} GROUP BY ?class"
 )
-RELEASE_QUERY = f"SELECT ?release WHERE {{ GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> cm:releaseVersion ?release }} }}"
+RELEASE_QUERY = f"""SELECT ?release ?issued WHERE {{ GRAPH <{META_GRAPH}> {{
+  <{DATASET_IRI}> cm:releaseVersion ?release OPTIONAL {{ <{DATASET_IRI}> dct:issued ?issued }} }} }}"""
 TITLE = "critmin: a knowledge graph of critical minerals"
 AUTHORS = "The critmin maintainers"
 
@@ -26,10 +27,11 @@ AUTHORS = "The critmin maintainers"
 def summarize(store, triples: int, modified: str | None) -> dict:
     classes = " ".join(f"<{c}>" for c in COUNTS.values())
     found = {row["class"].value: int(row["n"].value) for row in store.query(COUNT_QUERY.format(classes=classes))}
-    releases = [row["release"].value for row in store.query(RELEASE_QUERY, named_graphs=[str(META_GRAPH)],
-                                                            default_graphs=["urn:critmin:empty"])]  # fmt: skip
+    rows = list(store.query(RELEASE_QUERY, named_graphs=[str(META_GRAPH)], default_graphs=["urn:critmin:empty"]))
+    first = rows[0] if rows else None
     return {
-        "release": releases[0] if releases else "unreleased",
+        "release": first["release"].value if first else "unreleased",
+        "issued": first["issued"].value if first and first["issued"] is not None else None,
         "version": store.dataset_version() or "unversioned",
         "modified": modified,
         "triples": triples,

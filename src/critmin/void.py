@@ -5,7 +5,8 @@ from __future__ import annotations
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
-from critmin import __version__
+from critmin import __version__, dcat_ap
+from critmin.dcat_ap import CatalogSettings
 from critmin.dumps import Dump
 from critmin.namespaces import CM, DATASET_IRI
 from critmin.store import EmbeddedStore
@@ -14,6 +15,7 @@ from critmin.summary import citation
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 LICENSE = rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
+DCAT_VERSION = rdflib.URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3; rdflib's DCAT namespace predates it
 WIKIDATA = "http://www.wikidata.org/entity/"
 CGI = "http://resource.geosciml.org/classifier/cgi/commodity-code/"
 VOCABULARIES = [
@@ -41,7 +43,9 @@ def _count(store: EmbeddedStore, query: str) -> int:
 
 
 def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modified: str | None,
-                     release: str = "unreleased") -> rdflib.Graph:  # fmt: skip
+                     release: str = "unreleased", catalog: CatalogSettings | None = None,
+                     issued: str | None = None) -> rdflib.Graph:  # fmt: skip
+    """VoID (statistics, linksets) and DCAT-AP 3.0.1 (catalog, service, distributions)."""
     graph = rdflib.Graph()
     for prefix, namespace in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS), ("spdx", SPDX), ("foaf", FOAF)):
         graph.bind(prefix, namespace)
@@ -54,12 +58,9 @@ def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modifie
     add((dataset, DCTERMS.description, rdflib.Literal(
         "Critical-mineral lists, supply relations, technology uses and agreements between governments, "
         "each fact with the source document it comes from.", lang="en")))  # fmt: skip
-    publisher = rdflib.URIRef("https://w3id.org/critmin/id/agent/critmin-project")
-    add((dataset, DCTERMS.publisher, publisher))
-    add((publisher, RDF.type, FOAF.Agent))
-    add((publisher, FOAF.name, rdflib.Literal("critmin project")))
+    dcat_ap.describe_catalog(graph, store, base, catalog or CatalogSettings(), issued, modified)
     add((dataset, DCTERMS.license, LICENSE))
-    add((dataset, DCAT.version, rdflib.Literal(release)))  # human-readable; the content hash beside it
+    add((dataset, DCAT_VERSION, rdflib.Literal(release)))  # human-readable; the content hash beside it
     add((dataset, CM.datasetVersion, rdflib.Literal(version)))
     add((dataset, rdflib.OWL.versionInfo, rdflib.Literal(f"{release} (content {version}; critmin {__version__})")))
     add((dataset, DCTERMS.bibliographicCitation, rdflib.Literal(citation({"release": release, "version": version,
@@ -67,12 +68,14 @@ def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modifie
     if modified:
         add((dataset, DCTERMS.modified, rdflib.Literal(modified, datatype=XSD.dateTime)))
     add((dataset, DCAT.keyword, rdflib.Literal("critical minerals", lang="en")))
-    add((dataset, DCAT.landingPage, rdflib.URIRef(f"{base}/")))
+    add((dataset, DCAT.landingPage, rdflib.URIRef(f"{base}/dataset")))
+    add((rdflib.URIRef(f"{base}/dataset"), RDF.type, FOAF.Document))
     add((dataset, FOAF.homepage, rdflib.URIRef(f"{base}/")))
     add((dataset, VOID.uriSpace, rdflib.Literal("https://w3id.org/critmin/id/")))
     add((dataset, VOID.sparqlEndpoint, rdflib.URIRef(f"{base}/sparql")))
     add((dataset, VOID.rootResource, rdflib.URIRef("https://w3id.org/critmin/id/country/CA")))
     add((dataset, DCTERMS.conformsTo, rdflib.URIRef("https://w3id.org/critmin/ontology")))
+    add((rdflib.URIRef("https://w3id.org/critmin/ontology"), RDF.type, DCTERMS.Standard))
     for namespace in VOCABULARIES:
         add((dataset, VOID.vocabulary, rdflib.URIRef(namespace)))
 
@@ -116,6 +119,10 @@ def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modifie
     add((service, DCAT.endpointURL, service))
     add((service, DCAT.endpointDescription, service))
     add((service, DCTERMS.conformsTo, rdflib.URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    add((rdflib.URIRef("https://www.w3.org/TR/sparql11-protocol/"), RDF.type, DCTERMS.Standard))
+    add((service, DCAT.landingPage, rdflib.URIRef(f"{base}/")))
+    add((rdflib.URIRef(f"{base}/"), RDF.type, FOAF.Document))
+    add((service, DCTERMS.license, dcat_ap.licence(graph)))
     add((service, DCAT.servesDataset, dataset))
 
     for dump in dumps:
@@ -127,23 +134,8 @@ def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modifie
         add((distribution, DCTERMS.title, rdflib.Literal(dump.description, lang="en")))
         add((distribution, DCAT.downloadURL, url))
         add((distribution, DCAT.accessURL, url))
-        add(
-            (
-                distribution,
-                DCAT.mediaType,
-                rdflib.URIRef(f"https://www.iana.org/assignments/media-types/{dump.media_type}"),
-            )
-        )
-        if dump.compression:
-            add(
-                (
-                    distribution,
-                    DCAT.compressFormat,
-                    rdflib.URIRef(f"https://www.iana.org/assignments/media-types/{dump.compression}"),
-                )
-            )
+        dcat_ap.describe_distribution(graph, distribution, dump, base)
         add((distribution, DCAT.byteSize, rdflib.Literal(dump.byte_size, datatype=XSD.nonNegativeInteger)))
-        add((distribution, DCTERMS.license, LICENSE))
         add((distribution, VOID.triples, rdflib.Literal(dump.triples, datatype=XSD.integer)))
         checksum = rdflib.BNode()
         add((distribution, SPDX.checksum, checksum))
