@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from critmin import changes, reasoning, settings, validation
+from critmin import reasoning, settings, validation
 from critmin.build_inputs import (
     EXTRA,
     STREAMABLE,
@@ -256,7 +256,6 @@ def build(
         if old != database:
             shutil.rmtree(old, ignore_errors=True)
     live = EmbeddedStore.open(store_path)
-    changes.record_rebuild(store_path, live, str(DATASET_IRI))
     return BuildResult(store_path, version, True, {s.name: s.triples for s in live.graph_summaries()})
 
 
@@ -297,5 +296,4 @@ def build_remote(
     metadata = _metadata(home, version, graphs, inferred, _written_graphs(carried))
     remote.extend(from_rdflib_graph(metadata, str(META_GRAPH)))
     state_path.mkdir(parents=True, exist_ok=True)
-    changes.record_rebuild(state_path, remote, str(DATASET_IRI))
     return BuildResult(state_path, version, True, {s.name: s.triples for s in remote.graph_summaries()})

@@ -1,8 +1,11 @@
 """The change feed: an Activity Streams 2.0 ordered collection, IIIF Change Discovery style.
 
-Every rebuild and every write appends activities (Create, Update, Delete naming
-the changed IRIs, and a Refresh for a rebuild) to an append-only JSON-lines log in
-the store folder. A harvester reads the last page and walks back through `prev`
+The activities are written by `patches.make_patch` when a new public version's
+derived documents are made, from the difference between the versions (so staging
+never shows, and inferred triples count): Create, Update, Delete for each changed
+resource and named graph, then an Update of the dataset linking the patch; the first
+version is a Refresh (start from the dump). They go to an append-only JSON-lines log
+in the state folder. A harvester reads the last page and walks back through `prev`
 until it reaches activities it has already seen.
 """
 
@@ -16,12 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from critmin.namespaces import DATASET_IRI
-from critmin.store import EmbeddedStore
 
 PAGE_SIZE = 100
 AS_CONTEXT = "http://iiif.io/api/discovery/1/context.json"
 LOG_NAME = "changes.jsonl"
-DIGESTS_NAME = "subject-digests.json"
 
 
 def now() -> str:
@@ -119,33 +120,3 @@ def activity(kind: str, iri: str, object_type: str = "Object", **extra) -> dict:
         "endTime": stamp,
         **extra,
     }
-
-
-def subject_digests(store: EmbeddedStore) -> dict[str, str]:
-    """A digest of each IRI subject's triples in the union, to tell what a rebuild changed."""
-    triples: dict[str, list[str]] = {}
-    for quad in store.quads():
-        subject = quad.subject
-        if hasattr(subject, "value") and str(subject).startswith("<"):
-            triples.setdefault(subject.value, []).append(f"{quad.predicate} {quad.object}")
-    return {s: hashlib.sha256("\n".join(sorted(set(t))).encode()).hexdigest()[:16] for s, t in triples.items()}
-
-
-def record_rebuild(store_path: Path, store: EmbeddedStore, dataset_iri: str) -> None:
-    """Log what a rebuild changed: Create/Update/Delete per subject IRI, then a Refresh."""
-    digests_file = store_path / DIGESTS_NAME
-    previous = json.loads(digests_file.read_text()) if digests_file.exists() else None
-    current = subject_digests(store)
-    activities = []
-    if previous is not None:
-        for iri in sorted(current.keys() - previous.keys()):
-            activities.append(activity("Create", iri))
-        for iri in sorted(previous.keys() - current.keys()):
-            activities.append(activity("Delete", iri))
-        for iri in sorted(k for k in current.keys() & previous.keys() if current[k] != previous[k]):
-            activities.append(activity("Update", iri))
-    activities.append(activity("Refresh", dataset_iri, "Dataset", summary="the store was rebuilt"))
-    ChangeLog(store_path).append(activities)
-    temporary = digests_file.with_suffix(".tmp")
-    temporary.write_text(json.dumps(current))
-    os.replace(temporary, digests_file)

@@ -25,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from critmin import changes, context, reasoning, sparql_terms, validation
+from critmin import context, reasoning, validation
 from critmin.contribution_input import (  # noqa: F401 - re-exported: the contribution API in one import
     FORMAT_NAMES,
     MEDIA_TYPES,
@@ -254,9 +254,7 @@ class ContributionService:
             self.commit(store, operations)
             if status == "published":
                 self.refresh_inferences(store)
-        if status == "published":  # staged data is not public: the feed says nothing of it yet
-            changes.ChangeLog(self.store_path).append(self._activities("Create", triples, record))
-        self.live.notify()
+        self.live.notify()  # the feed and the patches follow the new public version (patches.py)
         return record, report, None
 
     def _refuse_duplicate(self, digest: str) -> None:
@@ -272,25 +270,6 @@ class ContributionService:
     def insert_data(quads: list[ox.Quad]) -> str:
         body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
         return f"INSERT DATA {{ {body} }}"
-
-    def _activities(self, kind: str, triples, record: Record, already_public: set[str] | None = None) -> list[dict]:
-        """What the feed announces when `triples` become public: only public resources
-        (the contribution's record lives in a graph the public never sees); Update, not
-        Create, for resources that were public before."""
-        subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
-        already = already_public or set()
-        summary = f"contribution {record.id}"
-        return [changes.activity("Update" if s in already else kind, s, "Object", summary=summary) for s in subjects]
-
-    def _public_subjects(self, triples) -> set[str]:
-        """Which subjects of `triples` have a triple in the public union now."""
-        subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
-        found: set[str] = set()
-        for start in range(0, len(subjects), 200):
-            values = " ".join(sparql_terms.iri(s) for s in subjects[start : start + 200])
-            rows = self.live.get().query(f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
-            found |= {row["s"].value for row in rows}
-        return found
 
     def _write_report(self, folder: Path, as_json: dict, as_turtle: str) -> None:
         for name, text in (("report.json", json.dumps(as_json, indent=1)), ("report.ttl", as_turtle)):
@@ -317,13 +296,10 @@ class ContributionService:
                     f"contribution {identifier} is {record.status}; only staged ones are published", 409
                 )
             store = self.live.get()
-            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.graph_quads(record.graph)]
-            before = self._public_subjects(triples)
             self.commit(store, self._set_status(store, record, "published", CM.publishedBy, curator)
                          + self.version_operations(store, f"publish {identifier}"))  # fmt: skip
             self.refresh_inferences(store)
         published = self.get(identifier)
-        changes.ChangeLog(self.store_path).append(self._activities("Create", triples, published, before))
         self.live.notify()
         return published
 
@@ -335,7 +311,6 @@ class ContributionService:
             if record.status not in ("staged", "published"):
                 raise ContributionError(f"contribution {identifier} is {record.status}; nothing to withdraw", 409)
             store = self.live.get()
-            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.graph_quads(record.graph)]
             unlink = f"DELETE WHERE {{ GRAPH <{RECORDS_GRAPH}> {{ <{record.iri}> <{CM.contributionGraph}> ?g }} }}"
             operations = [f"DROP SILENT GRAPH <{record.graph}>", unlink]
             operations += self._set_status(store, record, "withdrawn", CM.withdrawnBy, who)
@@ -345,17 +320,5 @@ class ContributionService:
             if record.status == "published":
                 self.refresh_inferences(store)
         withdrawn = self.get(identifier)
-        if record.status == "published":
-            changes.ChangeLog(self.store_path).append(self._removal_activities(triples, withdrawn))
         self.live.notify()
         return withdrawn
-
-    def _removal_activities(self, triples, record: Record) -> list[dict]:
-        """Delete for resources with no public triple left; Update for those another graph
-        still describes (withdrawing a duplicate must not announce the original deleted)."""
-        subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
-        remaining = self._public_subjects(triples)
-        summary = f"contribution {record.id}"
-        return [
-            changes.activity("Update" if s in remaining else "Delete", s, "Object", summary=summary) for s in subjects
-        ]

@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape
 
 import rdflib
 
-from critmin import dumps, linked_data, metrics, summary, void
+from critmin import dumps, linked_data, metrics, patches, summary, void
 from critmin.dcat_ap import CatalogSettings
 from critmin.namespaces import to_jsonld
 from critmin.search import collect as search_collect
@@ -126,6 +126,7 @@ def make_documents(recipe: Recipe) -> Derived:
     folder.mkdir(parents=True, exist_ok=True)
     modified = store.modified()
     release = dumps.ensure_dumps(store, state_path)
+    patches.make_patch(state_path, version, store.quads(public=True), recipe.base_url)
     facts = summary.summarize(store, void.count_union_triples(store), modified)
     void_graph = void.describe_dataset(store, recipe.base_url, release, modified, facts["release"], recipe.catalog,
                                        facts.get("issued"))  # fmt: skip

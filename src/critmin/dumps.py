@@ -26,6 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from critmin.store import EmbeddedStore
+from critmin.store_remote import skolemised
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,10 @@ def ensure_dumps(store: EmbeddedStore, store_path: Path) -> list[Dump]:
         if index.exists():
             return [Dump(**entry) for entry in json.loads(index.read_text())]
         folder.mkdir(parents=True, exist_ok=True)
-        quads = sorted(store.quads(public=True), key=str)  # what the public sees: no staged data, no records
-        union = store.union_triples(public=True)
+        # What the public sees (no staged data, no records), blank nodes as skolem IRIs: the
+        # patches between versions name them, so they must be the same terms here.
+        quads = sorted(skolemised(store.quads(public=True)), key=str)
+        union = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
         dumps = []
         for kind, (suffix, media_type, compression, description) in KINDS.items():
             if kind == "nquads":

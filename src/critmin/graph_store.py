@@ -13,7 +13,6 @@ import email.policy
 
 import pyoxigraph as ox
 
-from critmin import changes
 from critmin.contributions import ContributionError, ContributionService, media_format
 from critmin.namespaces import DATASET_IRI, GRAPH, META_GRAPH, SD_NAMED_GRAPH
 from critmin.parse_guard import RdfInputError, TooManyQuads
@@ -106,9 +105,6 @@ class GraphStore:
             operations += self.contributions.version_operations(store, f"graph store {who} {graph}")
             self.contributions.commit(store, operations)
             self.contributions.refresh_inferences(store)  # the graph is public: its entailments are too
-        changes.ChangeLog(self.contributions.store_path).append(
-            [changes.activity("Update" if existed else "Create", graph, "Graph", summary=f"graph store write by {who}")]
-        )
         self.live.notify()
         return not existed
 
@@ -125,9 +121,6 @@ class GraphStore:
             ]
             self.contributions.commit(store, operations)
             self.contributions.refresh_inferences(store)
-        changes.ChangeLog(self.contributions.store_path).append(
-            [changes.activity("Delete", graph, "Graph", summary=f"graph store delete by {who}")]
-        )
         self.live.notify()
         return True
 

@@ -76,6 +76,16 @@ def _read_gzip(path: Path) -> set[str]:
         return {line.rstrip("\n") for line in stream if line.strip()}
 
 
+def _graphs(lines) -> set[str]:
+    """The named graphs a set of N-Quads lines is in (the last IRI of each line)."""
+    found = set()
+    for line in lines:
+        end = line.rstrip().removesuffix(".").rstrip()
+        if end.endswith(">"):
+            found.add(end[end.rindex("<") + 1 : -1])
+    return found
+
+
 def _subjects(lines) -> set[str]:
     """The resources a set of quads is about (our IRIs; skolem IRIs are parts of them)."""
     found = set()
@@ -125,6 +135,10 @@ def make_patch(state_path: Path, version: str, quads, base_url: str) -> Patch | 
         with (root / INDEX).open("a", encoding="utf-8") as log:
             log.write(json.dumps(asdict(patch), sort_keys=True) + "\n")
         changes.ChangeLog(state_path).append(activities(previous, current, removed, added, patch, base_url))
+    if previous_version is None:
+        summary = f"version {version}: start from its dump ({base_url}/dumps/), then apply the patches"
+        refresh = changes.activity("Refresh", str(DATASET_IRI), "Dataset", version=version, summary=summary)
+        changes.ChangeLog(state_path).append([refresh])
     if previous_version != version:
         _write_gzip(root / SNAPSHOT, sorted(current))
         marker.write_text(version)
@@ -134,12 +148,12 @@ def make_patch(state_path: Path, version: str, quads, base_url: str) -> Patch | 
 def activities(previous: set[str], current: set[str], removed, added, patch: Patch, base_url: str) -> list[dict]:
     """What a harvester re-fetching resources needs: every resource whose public triples
     changed, and the dataset with links to the patch."""
-    before, after = _subjects(previous), _subjects(current)
-    touched = _subjects(removed) | _subjects(added)
     found = []
-    for iri in sorted(touched - {str(DATASET_IRI)}):
-        kind = "Create" if iri not in before else ("Delete" if iri not in after else "Update")
-        found.append(changes.activity(kind, iri))
+    for reader, object_type in ((_subjects, "Object"), (_graphs, "Graph")):
+        before, after = reader(previous), reader(current)
+        for iri in sorted((reader(removed) | reader(added)) - {str(DATASET_IRI)}):
+            kind = "Create" if iri not in before else ("Delete" if iri not in after else "Update")
+            found.append(changes.activity(kind, iri, object_type))
     links = [{"id": f"{base_url}/patches/{name}", "type": "Link", "mediaType": "application/n-quads",
               "rel": "delete" if name == patch.delete_file else "add", "sha256": digest}
              for name, digest in patch.files().items()]  # fmt: skip

@@ -143,4 +143,5 @@ def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modifie
         add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
         add((checksum, SPDX.checksumValue, rdflib.Literal(dump.sha256, datatype=XSD.hexBinary)))
     add((dataset, RDFS.seeAlso, rdflib.URIRef(f"{base}/changes")))
+    add((dataset, RDFS.seeAlso, rdflib.URIRef(f"{base}/patches/")))  # the deltas between versions (README)
     return graph
