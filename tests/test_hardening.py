@@ -9,7 +9,7 @@ import time
 import httpx
 import pyoxigraph as ox
 import pytest
-from servers import copy_store, start_server
+from servers import copy_store, start_server, wait_for_derived
 
 from critmin import sparql_terms
 from critmin.contributions import ContributionError, Limits, parse_contribution
@@ -392,12 +392,15 @@ def test_withdrawing_a_duplicate_announces_update_not_delete(hard_server):
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])
         assert httpx.post(f"{hard_server.url}/contributions/{ids[-1]}/publish", headers=carol).status_code == 200
+        wait_for_derived(hard_server.url)  # each version gets its patch and feed entries
     assert httpx.delete(f"{hard_server.url}/contributions/{ids[1]}", headers=carol).status_code == 200
+    wait_for_derived(hard_server.url)
     feed = httpx.get(httpx.get(f"{hard_server.url}/changes").json()["last"]["id"]).json()["orderedItems"]
     about = [a["type"] for a in feed if a["object"]["id"] == subject]
     assert about[-1] == "Update", about  # still asserted by the original
     assert feed[-1]["object"] == {"id": "https://w3id.org/critmin/id/dataset", "type": "Dataset"}  # new version
     assert httpx.delete(f"{hard_server.url}/contributions/{ids[0]}", headers=carol).status_code == 200
+    wait_for_derived(hard_server.url)
     feed = httpx.get(httpx.get(f"{hard_server.url}/changes").json()["last"]["id"]).json()["orderedItems"]
     assert [a["type"] for a in feed if a["object"]["id"] == subject][-1] == "Delete"
     gone = httpx.get(f"{hard_server.url}/id/supply/test-duplicate")

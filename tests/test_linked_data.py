@@ -173,6 +173,21 @@ def test_harvest_by_dumps_and_by_crawling_gives_the_endpoint_graph(harvest_serve
     assert_harvests_agree_with_the_endpoint(harvest_server)
 
 
+def unskolemised(graph: rdflib.Graph) -> rdflib.Graph:
+    """The dumps write blank nodes as skolem IRIs (so that patches can name them); the
+    endpoint answers blank nodes. RDF 1.1 (3.5) lets a consumer map them back."""
+    skolem = "https://w3id.org/critmin/.well-known/genid/"
+
+    def back(term):
+        is_skolem = isinstance(term, rdflib.URIRef) and term.startswith(skolem)
+        return rdflib.BNode(term[len(skolem) :]) if is_skolem else term
+
+    mapped = rdflib.Graph()
+    for s, p, o in graph:
+        mapped.add((back(s), p, back(o)))
+    return mapped
+
+
 def assert_harvests_agree_with_the_endpoint(harvest_server) -> None:
     """Two harvesters start from /.well-known/void only; both end with the graph the
     endpoint's CONSTRUCT gives (also run on every store, in test_engines)."""
@@ -196,7 +211,7 @@ def assert_harvests_agree_with_the_endpoint(harvest_server) -> None:
     assert hashlib.sha256(payload).hexdigest() == str(checksum)
     assert httpx.get(url + ".sha256").text.split()[0] == str(checksum)
     assert int(graph.value(dump, DCAT.byteSize)) == len(payload)
-    dumped = rdflib.Graph().parse(data=gzip.decompress(payload).decode(), format="nt")
+    dumped = unskolemised(rdflib.Graph().parse(data=gzip.decompress(payload).decode(), format="nt"))
     assert isomorphic(dumped, expected)
     assert int(graph.value(dump, VOID.triples)) == len(expected)
     quads = rdflib.Dataset()
