@@ -9,15 +9,36 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from servers import copy_store, curated_server, start_server, wait_for_derived
+from test_contributions import supply
 
-GET_ROUTES = [
-    "/", "/api/docs", "/api/queries", "/api/openapi.json", "/health", "/ready", "/metrics",
-    "/sparql", "/sparql?query=ASK%7B%7D", "/id/mineral/lithium", "/id/mineral/lithium.ttl", "/id/mineral/nothing",
-    "/ontology", "/ontology.ttl", "/shapes", "/shapes.jsonld", "/.well-known/void", "/dumps/",
-    "/dumps/latest.nt.gz", "/changes", "/changes/page/0", "/changes/page/99", "/sitemap.xml", "/contributions",
-    "/static/style.css", "/static/editor.js", "/vendor/yasgui/yasgui.min.js",
-    "/store?graph=https://w3id.org/critmin/graph/data/sources",
-]  # fmt: skip
+# One or more requests per GET route template of the app (test_every_get_route_is_listed
+# keeps this complete): {patch} and {contribution} are filled in from the live server.
+EXAMPLES = {
+    "/": ["/"], "/api/docs": ["/api/docs"], "/api/queries": ["/api/queries"],
+    "/api/openapi.json": ["/api/openapi.json"],
+    "/health": ["/health"], "/ready": ["/ready"], "/metrics": ["/metrics"],
+    "/sparql": ["/sparql", "/sparql?query=ASK%7B%7D"],
+    "/id/{path:path}": ["/id/mineral/lithium", "/id/mineral/lithium.ttl", "/id/mineral/nothing", "/id/mineral/",
+                        "/id/mineral/Lithium"],
+    "/graph/{path:path}": ["/graph/meta", "/graph/nothing"],
+    "/ontology": ["/ontology"], "/ontology.{suffix}": ["/ontology.ttl"], "/ontology/{version}": ["/ontology/0.0"],
+    "/shapes": ["/shapes"], "/shapes.{suffix}": ["/shapes.jsonld"], "/context.jsonld": ["/context.jsonld"],
+    "/.well-known/void": ["/.well-known/void"], "/dumps/": ["/dumps/"], "/dumps/{name}": ["/dumps/latest.nt.gz"],
+    "/changes": ["/changes"], "/changes/page/{number}": ["/changes/page/0", "/changes/page/99"],
+    "/sitemap.xml": ["/sitemap.xml"],
+    "/search": ["/search?q=lithium", "/search?q=lithium&format=json", "/search?q=x&type=planet"],
+    "/reconcile": ["/reconcile", "/reconcile?queries=%7B%7D"], "/reconcile/docs": ["/reconcile/docs"],
+    "/reconcile/suggest/{kind}": ["/reconcile/suggest/entity?prefix=li", "/reconcile/suggest/nothing"],
+    "/reconcile/preview": ["/reconcile/preview?id=mineral/lithium"],
+    "/lists": ["/lists"], "/lists/compare": ["/lists/compare?lists=us-usgs-2022,us-usgs-2025", "/lists/compare"],
+    "/dataset": ["/dataset"], "/cite": ["/cite", "/cite?format=bibtex"], "/api/prefixes": ["/api/prefixes"],
+    "/api/terms": ["/api/terms"], "/patches/": ["/patches/"], "/patches/{name}": ["{patch}", "/patches/nothing.gz"],
+    "/contributions": ["/contributions"], "/contributions/{identifier}": ["{contribution}", "/contributions/nothing"],
+    "/contributions/{identifier}/data": ["{contribution}/data"],
+    "/store": ["/store?graph=https://w3id.org/critmin/graph/data/sources"], "/store/{path:path}": ["/store/nothing"],
+}  # fmt: skip
+MOUNTS = ["/static/style.css", "/static/editor.js", "/vendor/yasgui/yasgui.min.js", "/vendor/echarts/echarts.min.js"]
+GET_ROUTES = [path for paths in EXAMPLES.values() for path in paths] + MOUNTS
 IGNORED = {"date", "content-length", "transfer-encoding"}
 
 
@@ -27,8 +48,48 @@ def live_server(store_path, tmp_path_factory):
         yield running
 
 
+def get_route_templates(app) -> set[str]:
+    found = set()
+    for route in app.routes:
+        inner = getattr(route, "original_router", None)
+        for each in inner.routes if inner is not None else [route]:
+            if "GET" in (getattr(each, "methods", None) or ()):
+                found.add(each.path)
+    return found
+
+
+def test_every_get_route_is_listed(store_path):
+    from critmin.service_settings import ServiceSettings
+    from critmin.web.app import create_app
+
+    assert get_route_templates(create_app(ServiceSettings(store_path=store_path))) == set(EXAMPLES)
+
+
+@pytest.fixture(scope="module")
+def written(live_server) -> dict[str, str]:
+    """A published contribution and a patch (the version after it), for the routes that name them."""
+    body = """<https://w3id.org/critmin/id/test/head> <http://www.w3.org/2000/01/rdf-schema#label> "head" ."""
+    writer = {"Content-Type": "text/turtle", "Authorization": f"Bearer {live_server.token}"}
+    put = httpx.put(
+        f"{live_server.url}/store", params={"graph": "http://example.org/head"}, content=body, headers=writer
+    )
+    assert put.status_code in (201, 204)
+    wait_for_derived(live_server.url)
+    patch = httpx.get(f"{live_server.url}/patches/").json()[-1]["add_url"].split("/patches/", 1)[1]
+    turtle = supply("head").encode()
+    created = httpx.post(f"{live_server.url}/contributions", content=turtle, timeout=120, headers=writer)
+    assert created.status_code == 201, created.text
+    identifier = created.json()["id"]
+    publish = httpx.post(f"{live_server.url}/contributions/{identifier}/publish", timeout=120,
+                         headers={"Authorization": f"Bearer {live_server.token}"})  # fmt: skip
+    assert publish.status_code == 200
+    return {"{patch}": f"/patches/{patch}", "{contribution}": f"/contributions/{identifier}"}
+
+
 @pytest.mark.parametrize("path", GET_ROUTES)
-def test_head_answers_like_get(live_server, path):
+def test_head_answers_like_get(live_server, written, path):
+    for placeholder, value in written.items():
+        path = path.replace(placeholder, value)
     get = httpx.get(live_server.url + path, timeout=30)
     head = httpx.head(live_server.url + path, timeout=30)
     assert head.status_code == get.status_code, (path, get.status_code, head.status_code)
@@ -230,3 +291,31 @@ def test_parse_errors_read_like_a_person_wrote_them(live_server, run_cli):
     assert braces.status_code == 400 and "unbalanced braces: 1 '{' and 0 '}'" in braces.text
     cli = run_cli("query", "--query", unknown)
     assert cli.returncode == 2 and "hint: foo: is not declared" in cli.stderr and "line 2, column" in cli.stderr
+
+
+def test_patches_answer_304_to_revalidation_and_404_to_unknown_versions(live_server, written):
+    url = live_server.url + written["{patch}"]
+    first = httpx.get(url)
+    assert first.status_code == 200 and first.headers["etag"]
+    assert httpx.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert httpx.get(url, headers={"If-Modified-Since": "Tue, 01 Dec 2026 00:00:00 GMT"}).status_code == 304
+    future = httpx.get(f"{live_server.url}/patches/critmin-0000000000000000-to-ffffffffffffffff.add.nq.gz")
+    assert future.status_code == 404 and future.headers["content-type"] == "application/problem+json"
+    for name in ("..%2Findex.jsonl", "snapshot.nq.gz", "index.jsonl"):  # files of the folder that are not patches
+        assert httpx.get(f"{live_server.url}/patches/{name}").status_code == 404
+
+
+def test_a_feed_page_beyond_the_last_is_404(live_server):
+    collection = httpx.get(f"{live_server.url}/changes").json()
+    last = int(collection["last"]["id"].rsplit("/", 1)[1])
+    assert httpx.get(f"{live_server.url}/changes/page/{last + 1}").status_code == 404
+
+
+def test_range_requests_on_dumps_are_served_or_ignored_cleanly(live_server):
+    target = httpx.get(f"{live_server.url}/dumps/latest.nq.gz").headers["location"]
+    whole = httpx.get(live_server.url + target).content
+    part = httpx.get(live_server.url + target, headers={"Range": "bytes=0-99"})
+    if part.status_code == 206:
+        assert part.content == whole[:100] and part.headers["content-range"].startswith("bytes 0-99/")
+    else:
+        assert part.status_code == 200 and part.content == whole
