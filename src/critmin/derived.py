@@ -49,6 +49,7 @@ class Derived:
     folder: Path
     dumps: list[dumps.Dump] = field(default_factory=list)
     summary: dict = field(default_factory=dict)  # summary.summarize: release, version, counts
+    search_format: int = 0  # the layout of search.json (an older one is remade)
 
     def void_file(self, key: str) -> Path:
         return self.folder / f"void.{key}"
@@ -143,7 +144,8 @@ def make_documents(recipe: Recipe) -> Derived:
                   citation=summary.citation(facts, recipe.base_url))  # fmt: skip
     _write_atomic(folder / "dataset.html", page.encode())
     made = datetime.now(UTC).isoformat(timespec="seconds")
-    derived = Derived(version, made, modified, round(time.monotonic() - started, 3), folder, release, facts)
+    derived = Derived(version, made, modified, round(time.monotonic() - started, 3), folder, release, facts,
+                      search_collect.INDEX_FORMAT)  # fmt: skip
     entry = {k: v for k, v in asdict(derived).items() if k != "folder"}
     _write_atomic(folder / "index.json", json.dumps(entry, indent=1).encode())
     return derived
@@ -189,10 +191,10 @@ class DerivedDocuments:
             return None
         indexes = sorted(self.root.glob("*/index.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for index in indexes:
-            if not all((index.parent / name).is_file() for name in ("search.json", "dataset.html")):
-                continue  # made by an older release, without the search index: remade
             try:
                 entry = json.loads(index.read_text())
+                if entry.get("search_format") != search_collect.INDEX_FORMAT:
+                    continue  # made by an older release (another search index, or none): remade
                 return Derived(**{**entry, "folder": index.parent, "dumps": [dumps.Dump(**d) for d in entry["dumps"]]})
             except (OSError, ValueError, TypeError, KeyError):
                 continue

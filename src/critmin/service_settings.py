@@ -20,7 +20,7 @@
 | CRITMIN_MAX_CONTRIBUTION_BYTES | largest contribution body | 20 MB |
 | CRITMIN_AUTO_PUBLISH | publish conforming contributions at once instead of staging them | off |
 | CRITMIN_BASE_URL | the public URL the service is reached at | http://127.0.0.1:8000 |
-| CRITMIN_PUBLISHER_NAME, CRITMIN_PUBLISHER_TYPE | the DCAT publisher (name; ADMS publisher type) | a default that says so |
+| CRITMIN_PUBLISHER_NAME, CRITMIN_PUBLISHER_TYPE | the DCAT publisher (name; ADMS type) | a default that says so |
 | CRITMIN_CONTACT_NAME, CRITMIN_CONTACT_EMAIL | the DCAT contact point (vCard) | a default that says so; no email |
 
 (The last four are read by `dcat_ap.CatalogSettings`, where the description is made.)

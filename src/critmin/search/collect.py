@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from critmin.namespaces import ID
 
-INDEX_FORMAT = 1  # bump when the record layout changes; an older search.json is then remade
+INDEX_FORMAT = 2  # bump when the record layout changes; an older search.json is then remade
 
 # Which statements give a resource a name to be found by, and what kind of name it is.
 NAMES = f"""SELECT DISTINCT ?s ?kind ?text WHERE {{
@@ -43,6 +43,7 @@ PROPERTIES = {
     "list": "cm:inList",
     "listedIn": "cm:listedIn",
     "element": "cm:element",
+    "denotes": "cm:denotes",
 }
 VALUES = f"""SELECT DISTINCT ?s ?pid ?value ?name WHERE {{
   VALUES (?p ?pid) {{ {" ".join(f'({p} "{k}")' for k, p in PROPERTIES.items())} }}

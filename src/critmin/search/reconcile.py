@@ -35,6 +35,7 @@ PROPERTY_NAMES = {
     "list": "list of an entry (notation, name or IRI)",
     "listedIn": "list a commodity is on (notation, name or IRI)",
     "element": "chemical element of a commodity (name, symbol or IRI)",
+    "denotes": "the commodity a list entry denotes (name or IRI)",
 }
 
 

@@ -49,6 +49,7 @@ from critmin.web.lists_routes import create_router as lists_router
 from critmin.web.pages_routes import create_router as pages_router
 from critmin.web.patches_routes import create_router as patches_router
 from critmin.web.search_routes import create_router as search_router
+from critmin.web.search_routes import current_index
 from critmin.web.security_headers import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).parent / "static"
@@ -239,7 +240,8 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(pages_router(derived, parts.live, config.base_url, config.route_timeout))
     app.include_router(patches_router(parts.state_path, config.base_url, config.route_timeout))
     tokens = TokenRegistry(parts.state_path)
-    app.include_router(contribution_router(parts.contributions, tokens, config.base_url, config.max_contribution_bytes))
+    app.include_router(contribution_router(parts.contributions, tokens, config.base_url, config.max_contribution_bytes,
+                                           lambda: current_index(derived)))  # fmt: skip
     app.include_router(
         graph_store_router(GraphStore(parts.contributions), tokens, config.base_url, config.max_contribution_bytes)
     )

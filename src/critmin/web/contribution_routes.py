@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from critmin import metrics, negotiation
 from critmin.contributions import ContributionError, ContributionService, Record
 from critmin.html_views import page
+from critmin.spreadsheets import csv_list
 from critmin.tokens import Principal, TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.bounded import off_loop
@@ -40,8 +41,23 @@ REPORT_OFFERS = ["application/json", "text/turtle", "application/ld+json", "text
 READ_BUDGET = 10.0  # seconds for a listing or a record read (the store work runs in a thread)
 
 
-def create_router(service: ContributionService, tokens: TokenRegistry, base: str, max_bytes: int) -> APIRouter:
+def create_router(service: ContributionService, tokens: TokenRegistry, base: str, max_bytes: int,
+                  search_index=lambda: None) -> APIRouter:  # fmt: skip
+    """The contribution routes; `search_index` gives the current SearchIndex (or None
+    while it is being made), with which CSV lists' entries are matched."""
     router = APIRouter()
+
+    async def from_spreadsheet(request: Request, body: bytes) -> tuple[bytes, str, dict]:
+        """A CSV list as Turtle, and what to add to the reply (the per-entry table)."""
+        index = await off_loop(search_index, budget=READ_BUDGET)
+        if index is None:
+            raise ContributionError("the matching index is being made for the current data; try again shortly", 503)
+        turtle, entries, minted = await off_loop(csv_list.convert, body, request.query_params, index,
+                                                 budget=READ_BUDGET)  # fmt: skip
+        return turtle.encode(), "text/turtle", {"entries": entries, "minted": minted}
+
+    def is_csv(request: Request) -> bool:
+        return request.headers.get("content-type", "").split(";")[0].strip().lower() == "text/csv"
 
     def authenticate(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -74,10 +90,15 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
                 return problem(400, str(incomplete))
             except ContributionError as error:
                 return problem(error.status, str(error))
+            except csv_list.SheetError as error:
+                body = {"status": error.status, "error": str(error), "entries": error.entries}
+                return JSONResponse(body, status_code=error.status)
 
         return wrapper
 
-    def report_response(request: Request, record: Record, status: int, headers: dict) -> Response:
+    def report_response(
+        request: Request, record: Record, status: int, headers: dict, extra: dict | None = None
+    ) -> Response:
         stored = service.report(record.id)
         as_json, as_turtle = stored if stored else ({"conforms": None, "results": []}, "")
         media = negotiation.choose(request.headers.get("accept"), REPORT_OFFERS) or "application/json"
@@ -93,7 +114,7 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
             return Response(
                 report_page(record, as_json), status, headers=headers, media_type="text/html; charset=utf-8"
             )
-        return JSONResponse({**record_json(record, base), "report": as_json}, status, headers=headers)
+        return JSONResponse({**record_json(record, base), "report": as_json, **(extra or {})}, status, headers=headers)
 
     @router.post("/contributions", summary="send data; it is validated and stored (staged) or quarantined")
     @guarded
@@ -102,12 +123,15 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         body = await read_body(request, max_bytes)
         title = request.query_params.get("title")
         source = request.query_params.get("source")
+        content_type, extra = request.headers.get("content-type"), {}
+        if is_csv(request):
+            body, content_type, extra = await from_spreadsheet(request, body)
         record, _, error = await asyncio.to_thread(
-            service.submit, body, request.headers.get("content-type"), principal.name, title, source, principal.id
+            service.submit, body, content_type, principal.name, title, source, principal.id
         )
         status = 400 if error else (201 if record.status in ("staged", "published") else 422)
         metrics.CONTRIBUTIONS.labels("malformed" if error else record.status).inc()
-        return report_response(request, record, status, {"Location": f"/contributions/{record.id}"})
+        return report_response(request, record, status, {"Location": f"/contributions/{record.id}"}, extra)
 
     @router.get("/contributions", summary="list contributions (filters: status, contributor, since)")
     @guarded
@@ -163,12 +187,15 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
     @guarded
     async def dry_run(request: Request) -> Response:
         body = await read_body(request, max_bytes)
-        report = await asyncio.to_thread(service.dry_run, body, request.headers.get("content-type"))
+        content_type, extra = request.headers.get("content-type"), {}
+        if is_csv(request):
+            body, content_type, extra = await from_spreadsheet(request, body)
+        report = await asyncio.to_thread(service.dry_run, body, content_type)
         media = negotiation.choose(request.headers.get("accept"), ["application/json", "text/turtle"])
         status = 200 if report.conforms else 422
         if media == "text/turtle":
             return Response(report.to_turtle(), status, media_type="text/turtle; charset=utf-8")
-        return JSONResponse(json.loads(report.to_json()), status)
+        return JSONResponse({**json.loads(report.to_json()), **extra}, status)
 
     return router
 
