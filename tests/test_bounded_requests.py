@@ -31,7 +31,7 @@ EXAMPLES = {
     "/reconcile/suggest/{kind}": ["/reconcile/suggest/entity?prefix=li", "/reconcile/suggest/nothing"],
     "/reconcile/preview": ["/reconcile/preview?id=mineral/lithium"],
     "/lists": ["/lists"], "/lists/compare": ["/lists/compare?lists=us-usgs-2022,us-usgs-2025", "/lists/compare"],
-    "/dataset": ["/dataset"], "/cite": ["/cite", "/cite?format=bibtex"], "/api/prefixes": ["/api/prefixes"],
+    "/dataset": ["/dataset"], "/contribute": ["/contribute"], "/cite": ["/cite", "/cite?format=bibtex"], "/api/prefixes": ["/api/prefixes"],
     "/api/terms": ["/api/terms"], "/patches/": ["/patches/"], "/patches/{name}": ["{patch}", "/patches/nothing.gz"],
     "/contributions": ["/contributions"], "/contributions/{identifier}": ["{contribution}", "/contributions/nothing"],
     "/contributions/{identifier}/data": ["{contribution}/data"],

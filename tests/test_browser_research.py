@@ -147,3 +147,15 @@ def test_the_lithium_factsheet(site, fresh_page):
     assert sheet.locator("a", has_text="battery").first.get_attribute("href") == "/id/technology/battery"
     shoot(fresh_page, "factsheet-lithium")
     only_loopback(fresh_page)
+
+
+def test_the_contributor_guide_renders_offline(site, fresh_page):
+    fresh_page.goto(site + "/")
+    fresh_page.click("header nav a[href='/contribute']")
+    fresh_page.wait_for_url("**/contribute")
+    assert "A list as CSV" in fresh_page.locator("main").inner_text()
+    shoot(fresh_page, "contribute-guide")
+    fresh_page.goto(site + "/api/docs")
+    fresh_page.locator(".swagger-ui .opblock").first.wait_for(timeout=15_000)
+    assert fresh_page.get_by_text("/contributions").first.is_visible()
+    only_loopback(fresh_page)

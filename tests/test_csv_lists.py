@@ -137,3 +137,22 @@ def test_an_entry_as_a_published_list_wrote_it_matches_what_that_entry_denotes(s
     assert later.status_code == 200, later.text
     entry = later.json()["entries"][0]
     assert entry["method"] == "earlier entry" and entry["commodity"] == f"{ID}mineral/nickel"
+
+
+def test_the_contributor_guide_names_the_csv_path_and_its_templates(site):
+    guide = site.get("/contribute").text
+    for expected in ("text/csv", "new_commodities=1", "/static/templates/list-template.csv", "/context.jsonld",
+                     "prov:wasRevisionOf", "data/"):  # fmt: skip
+        assert expected in guide, expected
+    template = site.get("/static/templates/list-template.csv")
+    assert template.status_code == 200 and template.text.startswith("position,entry_as_written")
+    turtle = site.get("/static/templates/list-template.ttl").text
+    import rdflib
+
+    assert len(rdflib.Graph().parse(data=turtle, format="turtle")) > 15
+
+
+def test_the_turtle_template_passes_the_gate(site):
+    turtle = site.get("/static/templates/list-template.ttl").content
+    response = site.post("/validate", content=turtle, headers={"Content-Type": "text/turtle"})
+    assert response.status_code == 200, response.text

@@ -65,6 +65,10 @@ def create_router(derived: DerivedDocuments, live: LiveStore, base_url: str, bud
         return HTMLResponse(render("cite.html", title="Cite", citation=text, summary=found,
                                    bibtex=bibtex(found, base_url)))  # fmt: skip
 
+    @router.get("/contribute", summary="the contributor guide: what, how, templates, examples")
+    async def contribute_guide() -> HTMLResponse:
+        return HTMLResponse(render("contribute.html", title="Contribute", base_url=base_url))
+
     @router.get("/api/prefixes", summary="the prefixes /sparql predeclares")
     async def prefixes() -> JSONResponse:
         return JSONResponse(PREFIXES, headers={"Cache-Control": "public, max-age=3600"})
