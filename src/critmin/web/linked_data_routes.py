@@ -22,14 +22,14 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from critmin import changes, dumps, html_views, linked_data, negotiation
 from critmin.derived import DerivedDocuments
 from critmin.factsheets import sheets as factsheets
-from critmin.linked_data import local_path
 from critmin.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI, jsonld_context, to_jsonld
 from critmin.rdf_input import to_rdflib_graph
 from critmin.store import LiveStore
 from critmin.templating import render
 from critmin.visibility import is_public
+from critmin.web import finding
 from critmin.web.bounded import RETRY_AFTER, off_loop
-from critmin.web.search_routes import current_index, hit_view, wants_json
+from critmin.web.search_routes import current_index
 
 REPRESENTATIONS = {  # suffix: (media type, rdflib format)
     "ttl": ("text/turtle", "turtle"),
@@ -40,7 +40,6 @@ REPRESENTATIONS = {  # suffix: (media type, rdflib format)
 }
 FORMAT_ALIASES = {"turtle": "ttl", "ntriples": "nt", "json-ld": "jsonld", "rdfxml": "rdf", "xml": "rdf"}
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-PAGE_SIZE = 100  # resources per page of a folder listing
 ACTIVITY_STREAMS = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
@@ -181,44 +180,14 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
         return rdf_response(linked_data.as_graph(description, document, f"{base_url}/sparql"), key, headers)
 
     def unknown(kind: str, resource_path: str, iri: str, key: str) -> Response:
-        """An IRI nothing is known about: a 301 when only its case is wrong, a listing
-        for a type folder (`/id/mineral/`), else 404 with the nearest names."""
         index = current_index(derived) if kind == "id" else None
-        if index is not None:
-            right = index.by_folded_iri.get(iri.casefold())
-            if right is not None and right != iri:
-                return RedirectResponse(local_path(right) or right, status_code=301)
-        if key != "html" or index is None:
-            return Response(f"nothing is known about {iri}\n", 404, media_type="text/plain; charset=utf-8")
-        folder, _, last = resource_path.rstrip("/").rpartition("/")
-        guess = last.replace("-", " ").replace("_", " ")
-        hits = [hit_view(index, h) for h in index.search(guess, limit=5)]
-        html = render("not_found.html", title="Not found", iri=iri, hits=hits, guess=guess, folder=folder or last)
-        return Response(html, 404, media_type="text/html; charset=utf-8")
+        return finding.unknown_iri(index, resource_path, iri, key)
 
     def folder_listing(request: Request, folder_path: str) -> Response:
-        """`/id/mineral/`: the named resources under one folder of the namespace, paged
-        (`?page=`), as HTML or JSON (`?format=json` or Accept)."""
         index = current_index(derived)
         if index is None:
             return not_ready("The index of resources")
-        namespace = f"{linked_data.PUBLIC_BASE}id/{folder_path}"
-        inside = [r for r in index.records if r.iri.startswith(namespace) and "/" not in r.iri[len(namespace) :]]
-        records = sorted(inside, key=lambda r: (r.name.casefold(), r.iri))
-        if not records:
-            return Response(f"no resources under {namespace}\n", 404, media_type="text/plain; charset=utf-8")
-        pages = -(-len(records) // PAGE_SIZE)
-        number = request.query_params.get("page", "1")
-        page = min(max(1, int(number)), pages) if number.isdigit() else 1
-        items = [{"iri": r.iri, "name": r.name, "href": local_path(r.iri) or r.iri, "type": index.main_type(r)}
-                 for r in records[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]  # fmt: skip
-        if wants_json(request):
-            return JSONResponse({"namespace": namespace, "total": len(records), "page": page, "pages": pages,
-                                 "items": items}, headers={"Vary": "Accept"})  # fmt: skip
-        html = render("type_index.html", title=folder_path, heading=f"{folder_path or 'id/'}", namespace=namespace,
-                      total=len(records), page=page, pages=pages, items=items,
-                      json_link=f"?format=json&page={page}")  # fmt: skip
-        return Response(html, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+        return finding.folder_listing(request, index, folder_path)
 
     def graph_document(request: Request, store, iri: str, service_path: str, key: str, offers: list[str]) -> Response:
         """A named graph's IRI (`/graph/meta`, `/graph/data/sources`) that is not itself
