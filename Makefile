@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 WEB    := web/node_modules/.installed-stamp
 INPUTS := $(wildcard ontology/*.ttl shapes/*.ttl data/*.ttl)
 
-.PHONY: run test build summary lint system-packages bench clean lock audit
+.PHONY: run test test-gate build summary lint system-packages bench clean lock audit
 
 # The Python environment: exactly the locked versions, checked against their hashes,
 # then the package itself (editable, no dependency resolution).
@@ -72,6 +72,11 @@ lint: $(STAMP)
 
 test: $(STAMP) $(WEB) system-packages lint
 	$(BIN)/python -m pytest -q
+
+# The gate's differential test at the size issue 12 asks for (500 cases; the default
+# suite runs 150 to stay near CI's time budget).
+test-gate: $(STAMP)
+	CRITMIN_GATE_CASES=500 $(BIN)/python -m pytest -q tests/test_gate.py
 
 bench: build system-packages
 	$(BIN)/pip install --quiet matplotlib oxigraph rdflib-endpoint

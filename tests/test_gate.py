@@ -155,9 +155,10 @@ def _both_ways(turtle: str) -> tuple[list, list]:
     return sorted(map(_key, gate.violations)), sorted(map(_key, full.violations))
 
 
-# Each case costs a full validation of the whole graph (~0.5 s on one core): 250 keep the
-# suite within CI's budget; `CRITMIN_GATE_CASES=2000 pytest tests/test_gate.py` goes deeper.
-CASE_COUNT = int(os.environ.get("CRITMIN_GATE_CASES") or 250)
+# Each case costs a full validation of the whole graph (~1 s on one core, pyshacl over
+# ~5,600 triples): 150 keep the suite near CI's budget; issue 12 asks for 500, which
+# `make test-gate` runs (CRITMIN_GATE_CASES=500, about 4 minutes on 2 cores).
+CASE_COUNT = int(os.environ.get("CRITMIN_GATE_CASES") or 150)
 
 
 @pytest.fixture(scope="module")
