@@ -105,6 +105,7 @@ def test_a_chart_of_the_default_query(site, fresh_page):
     assert fresh_page.locator(".chart-canvas svg path").count() > 20  # bars, axes
     fresh_page.locator(".critmin-chart button", has_text="pie").click()
     fresh_page.locator(".chart-canvas svg").wait_for(timeout=10_000)
+    fresh_page.locator(".chart-canvas svg text", has_text="Lithium").first.wait_for(timeout=10_000)  # labels, not IRIs
     shoot(fresh_page, "chart-pie-800px")
     editor = fresh_page.locator(".CodeMirror").bounding_box()
     assert editor["width"] > 600  # usable at 800 px: the gallery moved above it

@@ -122,10 +122,16 @@ def test_stage_publish_withdraw(service):
     assert any(a["object"]["id"] == f"{ID}mineral/lithium" and a["type"] == "Update" for a in last)
     assert not any(a["object"]["id"] == record["iri"] for a in last)  # records are not public data
 
-    # Someone else may not withdraw it; its owner may; the record stays for the audit.
+    # Someone else may not withdraw it; its owner asks, a curator approves; the record stays for the audit.
     assert curator(service, "DELETE", f"/contributions/{record['id']}", "bob").status_code == 403
-    withdrawn = curator(service, "DELETE", f"/contributions/{record['id']}", "alice")
+    asked = curator(service, "DELETE", f"/contributions/{record['id']}", "alice")  # a request: public data stays
+    assert asked.status_code == 202 and asked.json()["status"] == "published"
+    assert asked.json()["withdrawal_request"]["requested_by"] == "alice" and ask(service, f"{subject} ?p ?o")
+    withdrawn = curator(service, "DELETE", f"/contributions/{record['id']}")  # a curator approves
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert (
+        withdrawn.json()["approved_by"] == "carol" and withdrawn.json()["withdrawal_request"]["requested_by"] == "alice"
+    )
     assert not ask(service, f"{subject} ?p ?o")
     assert not ask(service, f"<{ID}country/CA> <{CM}supplies> <{ID}mineral/lithium>")
     assert httpx.get(f"{service.url}/contributions/{record['id']}").status_code == 404  # private again

@@ -166,6 +166,20 @@ class ContributionService:
             return None
         return json.loads((folder / "report.json").read_text()), (folder / "report.ttl").read_text()
 
+    def request_withdrawal(self, identifier: str, who: str, reason: str | None) -> dict:
+        """A contributor asks to withdraw a published contribution: a curator decides
+        (DELETE by a curator approves). The request is kept beside the report."""
+        request = {"requested_by": who, "requested_at": now(), "reason": (reason or "")[:500]}
+        path = self._quarantine(identifier) / "withdrawal-request.json"
+        temporary = path.with_name(".withdrawal-request.json")
+        temporary.write_text(json.dumps(request))
+        os.replace(temporary, path)
+        return request
+
+    def withdrawal_request(self, identifier: str) -> dict | None:
+        path = self._quarantine(identifier) / "withdrawal-request.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
     def public_graphs(self) -> tuple[str, ...] | None:
         """The graphs of the public union: everything but records and unpublished contributions
         (recomputed only when the store has changed). None when nothing is hidden: queries

@@ -171,7 +171,9 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         record = await asyncio.to_thread(service.publish, identifier, principal.name)
         return JSONResponse(record_json(record, base))
 
-    @router.delete("/contributions/{identifier}", summary="withdraw a contribution (its owner or a curator)")
+    @router.delete("/contributions/{identifier}",
+                   summary="withdraw a contribution: staged ones at once; a published one a curator withdraws, "
+                           "its contributor only asks (202) and a curator approves with DELETE")  # fmt: skip
     @guarded
     async def withdraw(request: Request, identifier: str) -> Response:
         principal = authenticate(request)
@@ -180,8 +182,15 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
             raise ContributionError(f"no contribution {identifier}", 404)
         if not principal.is_curator and not record.owned_by(principal):
             raise PermissionError(403, "only the contributor or a curator may withdraw a contribution")
+        if record.status == "published" and not principal.is_curator:
+            # public data leaves only when a curator approves: this is the request
+            reason = request.query_params.get("reason")
+            asked = await asyncio.to_thread(service.request_withdrawal, identifier, principal.name, reason)
+            return JSONResponse({**record_json(record, base), "withdrawal_request": asked}, 202)
+        asked = await off_loop(service.withdrawal_request, identifier, budget=READ_BUDGET)
         record = await asyncio.to_thread(service.withdraw, identifier, principal.name)
-        return JSONResponse(record_json(record, base))
+        approved = {"withdrawal_request": asked, "approved_by": principal.name} if asked else {}
+        return JSONResponse({**record_json(record, base), **approved})
 
     @router.post("/validate", summary="dry run: validate data without storing it (no token needed)")
     @guarded

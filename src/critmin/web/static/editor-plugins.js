@@ -236,8 +236,9 @@ class Chart {
   getIcon() {
     return Object.assign(document.createElement("span"), { textContent: "▮" });
   }
-  draw() {
+  async draw() {
     const { value, category, bindings } = chartData(this.yasr.results);
+    await fetchLabels(bindings.map((b) => (b[category] && b[category].type === "uri" ? b[category].value : "")));
     const kind = localStorage.getItem("critmin-chart") || "bar";
     const root = document.createElement("div");
     root.className = "critmin-chart";
@@ -256,7 +257,7 @@ class Chart {
     this.yasr.resultsEl.replaceChildren(root);
     const names = bindings.map((b) => {
       const v = b[category];
-      return v ? (v.type === "uri" ? compactIri(v.value) : v.value) : "";
+      return v ? (v.type === "uri" ? CRITMIN.labels.get(v.value) || compactIri(v.value) : v.value) : "";
     });
     const numbers = bindings.map((b) => Number(b[value].value));
     const chart = echarts.init(canvas, null, { renderer: "svg" });
