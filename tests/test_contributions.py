@@ -138,6 +138,16 @@ def test_stage_publish_withdraw(service):
     alice = {"Authorization": f"Bearer {service.tokens['alice']}"}
     kept = httpx.get(f"{service.url}/contributions/{record['id']}", headers=alice).json()
     assert kept["status"] == "withdrawn" and kept["report"]["conforms"] is True
+    # Listed once, with its whole history (a second modification time once listed it twice).
+    listed = [r for r in httpx.get(f"{service.url}/contributions", headers=alice).json() if r["id"] == record["id"]]
+    assert len(listed) == 1
+    assert [(e["event"], e["by"]) for e in listed[0]["history"]] == [
+        ("submitted", "alice"),
+        ("published", "carol"),
+        ("withdrawal requested", "alice"),
+        ("withdrawn", "carol"),
+    ]
+    assert [e["event"] for e in kept["history"]][-1] == "withdrawn"
     wait_for_derived(service.url)
     feed = httpx.get(httpx.get(f"{service.url}/changes").json()["last"]["id"]).json()["orderedItems"]
     assert any(a["object"]["id"] == f"{ID}supply/test-flow" and a["type"] == "Delete" for a in feed)

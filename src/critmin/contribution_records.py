@@ -41,6 +41,25 @@ class Record:
     source: str | None = None
     modified: str | None = None
     contributor_id: str | None = None  # the token's stable id (None on records made before ids)
+    published_by: str | None = None
+    published_at: str | None = None
+    withdrawn_by: str | None = None
+    withdrawn_at: str | None = None
+
+    def history(self, withdrawal_request: dict | None = None) -> list[dict]:
+        """What happened to the contribution, in order: sent (and how the gate judged it),
+        published, a withdrawal asked for, withdrawn; by whom and when."""
+        outcome = "rejected" if self.status == "rejected" else "accepted"
+        events = [{"event": "submitted", "by": self.contributor, "at": self.created, "outcome": outcome}]
+        if self.published_at:
+            events.append({"event": "published", "by": self.published_by, "at": self.published_at})
+        if withdrawal_request:
+            asked = withdrawal_request
+            events.append({"event": "withdrawal requested", "by": asked.get("requested_by"),
+                           "at": asked.get("requested_at"), "reason": asked.get("reason")})  # fmt: skip
+        if self.withdrawn_at:
+            events.append({"event": "withdrawn", "by": self.withdrawn_by, "at": self.withdrawn_at})
+        return events
 
     def visible_to(self, principal) -> bool:
         """Published records are public; others only to their contributor's token and curators."""
@@ -117,12 +136,15 @@ def listing_query(status: str | None = None, contributor: str | None = None, sin
     where = f"FILTER ({' && '.join(filters)})" if filters else ""
     return f"""
         PREFIX cm: <{CM}> PREFIX prov: <{PROV}> PREFIX dct: <{DCT}>
-        SELECT ?c ?status ?who ?created ?hash ?triples ?violations ?title ?source ?modified ?token WHERE {{
+        SELECT ?c ?status ?who ?created ?hash ?triples ?violations ?title ?source ?modified ?token
+               ?publishedBy ?publishedAt ?withdrawnBy ?withdrawnAt WHERE {{
           GRAPH <{RECORDS_GRAPH}> {{
             ?c a cm:Contribution ; cm:status ?status ; cm:contributorName ?who ; prov:generatedAtTime ?created ;
                cm:contentHash ?hash ; cm:tripleCount ?triples ; cm:violationCount ?violations .
             OPTIONAL {{ ?c dct:title ?title }} OPTIONAL {{ ?c dct:source ?source }}
             OPTIONAL {{ ?c dct:modified ?modified }} OPTIONAL {{ ?c cm:contributorToken ?token }}
+            OPTIONAL {{ ?c cm:publishedBy ?publishedBy ; cm:publishedAt ?publishedAt }}
+            OPTIONAL {{ ?c cm:withdrawnBy ?withdrawnBy ; cm:withdrawnAt ?withdrawnAt }}
           }} {where}
         }} ORDER BY ?created ?c"""
 
@@ -143,4 +165,8 @@ def record_from_row(row) -> Record:
         source=optional("source"),
         modified=optional("modified"),
         contributor_id=optional("token"),
+        published_by=optional("publishedBy"),
+        published_at=optional("publishedAt"),
+        withdrawn_by=optional("withdrawnBy"),
+        withdrawn_at=optional("withdrawnAt"),
     )

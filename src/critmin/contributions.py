@@ -292,12 +292,18 @@ class ContributionService:
             os.replace(temporary, folder / name)
 
     def _set_status(self, store: EmbeddedStore, record: Record, status: str, by_property, who: str) -> list[str]:
+        """The updates that move a record to `status`: one status and one modification time
+        (the old ones go: a second dct:modified listed a contribution twice), and who did
+        it when (cm:publishedBy/At, cm:withdrawnBy/At), which the history is read from."""
         node = f"<{record.iri}>"
         graph = f"<{RECORDS_GRAPH}>"
+        stamp = f'"{now()}"^^<{XSD}dateTime>'
+        at = CM.publishedAt if by_property == CM.publishedBy else CM.withdrawnAt
         return [
             f'DELETE DATA {{ GRAPH {graph} {{ {node} <{CM.status}> "{record.status}" }} }}',
+            f"DELETE WHERE {{ GRAPH {graph} {{ {node} <{DCT}modified> ?modified }} }}",
             f'INSERT DATA {{ GRAPH {graph} {{ {node} <{CM.status}> "{status}" ; <{by_property}> {json.dumps(who)} ; '
-            f'<{DCT}modified> "{now()}"^^<{XSD}dateTime> }} }}',
+            f"<{at}> {stamp} ; <{DCT}modified> {stamp} }} }}",
         ]
 
     def publish(self, identifier: str, curator: str) -> Record:

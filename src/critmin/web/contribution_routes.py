@@ -25,13 +25,14 @@ def problem(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
 
 
-def record_json(record: Record, base: str) -> dict:
+def record_json(record: Record, base: str, withdrawal_request: dict | None = None) -> dict:
     return {
         "id": record.id, "iri": record.iri, "url": f"{base}/contributions/{record.id}", "status": record.status,
         "contributor": record.contributor, "created": record.created, "modified": record.modified,
         "triples": record.triples, "violations": record.violations, "content_hash": record.content_hash,
         "title": record.title, "source": record.source,
         "graph": record.graph if record.status in ("staged", "published") else None,
+        "history": record.history(withdrawal_request),
     }  # fmt: skip
 
 
@@ -114,7 +115,8 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
             return Response(
                 report_page(record, as_json), status, headers=headers, media_type="text/html; charset=utf-8"
             )
-        return JSONResponse({**record_json(record, base), "report": as_json, **(extra or {})}, status, headers=headers)
+        body = {**record_json(record, base, service.withdrawal_request(record.id)), "report": as_json, **(extra or {})}
+        return JSONResponse(body, status, headers=headers)
 
     @router.post("/contributions", summary="send data; it is validated and stored (staged) or quarantined")
     @guarded
@@ -138,8 +140,12 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
     async def listing(request: Request, status: str | None = None, contributor: str | None = None,
                       since: str | None = None) -> Response:  # fmt: skip
         viewer = optional_principal(request)
-        records = await off_loop(service.list, status, contributor, since, budget=READ_BUDGET)
-        return JSONResponse([record_json(r, base) for r in records if r.visible_to(viewer)])
+
+        def read() -> list[dict]:  # records and their withdrawal requests: store and disk, off the loop
+            found = [r for r in service.list(status, contributor, since) if r.visible_to(viewer)]
+            return [record_json(r, base, service.withdrawal_request(r.id)) for r in found]
+
+        return JSONResponse(await off_loop(read, budget=READ_BUDGET))
 
     @router.get("/contributions/{identifier}", summary="a contribution's record and validation report")
     @guarded
@@ -186,11 +192,11 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
             # public data leaves only when a curator approves: this is the request
             reason = request.query_params.get("reason")
             asked = await asyncio.to_thread(service.request_withdrawal, identifier, principal.name, reason)
-            return JSONResponse({**record_json(record, base), "withdrawal_request": asked}, 202)
+            return JSONResponse({**record_json(record, base, asked), "withdrawal_request": asked}, 202)
         asked = await off_loop(service.withdrawal_request, identifier, budget=READ_BUDGET)
         record = await asyncio.to_thread(service.withdraw, identifier, principal.name)
         approved = {"withdrawal_request": asked, "approved_by": principal.name} if asked else {}
-        return JSONResponse({**record_json(record, base), **approved})
+        return JSONResponse({**record_json(record, base, asked), **approved})
 
     @router.post("/validate", summary="dry run: validate data without storing it (no token needed)")
     @guarded
