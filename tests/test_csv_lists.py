@@ -156,3 +156,17 @@ def test_the_turtle_template_passes_the_gate(site):
     turtle = site.get("/static/templates/list-template.ttl").content
     response = site.post("/validate", content=turtle, headers={"Content-Type": "text/turtle"})
     assert response.status_code == 200, response.text
+
+
+def test_a_list_that_already_exists_is_409_with_a_link(site):
+    turtle = site.get("/static/templates/list-template.ttl").text
+    writer = {"Authorization": site.headers["Authorization"], "Content-Type": "text/turtle"}
+    first = site.post("/contributions", content=turtle.encode(), headers=writer)
+    assert first.status_code == 201, first.text
+    again = site.post("/contributions", content=(turtle + "\n# again\n").encode(), headers=writer)
+    assert again.status_code == 409 and f"/contributions/{first.json()['id']}" in again.json()["error"]
+    renamed = turtle.replace('skos:notation "EXAMPLE-2026"', 'skos:notation "us-usgs-2022"').replace(
+        "list:example-2026", "list:example-renamed"
+    )
+    shipped = site.post("/contributions", content=renamed.encode(), headers=writer)
+    assert shipped.status_code == 409 and "/id/list/us-usgs-2022" in shipped.json()["error"]

@@ -48,6 +48,7 @@ from critmin.contribution_records import (  # noqa: F401 - re-exported
     record_from_row,
     record_quads,
 )
+from critmin.linked_data import local_path
 from critmin.namespaces import (
     CM,
     DATASET_IRI,
@@ -71,6 +72,11 @@ def public_view(location: str | Path):
     live = RemoteLiveStore(str(location)) if is_remote(location) else LiveStore(Path(location))
     ContributionService(live, state_path_for(location))
     return live
+
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LIST_CLASS = ox.NamedNode("https://w3id.org/critmin/ontology#CriticalMineralList")
+NOTATION = ox.NamedNode("http://www.w3.org/2004/02/skos/core#notation")
 
 
 class ContributionService:
@@ -249,6 +255,11 @@ class ContributionService:
                 store = self.live.get()
                 self.commit(store, [self.insert_data(self._record_quads(record))])
             return record, None, str(error)
+        try:
+            self._refuse_existing_lists(triples)
+        except ContributionError:
+            shutil.rmtree(folder, ignore_errors=True)  # refused before it became a contribution: no trace
+            raise
         report = self.validate(triples)
         self._write_report(folder, json.loads(report.to_json()), report.to_turtle())
         violations = sum(1 for v in report.violations if v.severity == "Violation")
@@ -270,6 +281,27 @@ class ContributionService:
                 self.refresh_inferences(store)
         self.live.notify()  # the feed and the patches follow the new public version (patches.py)
         return record, report, None
+
+    def _refuse_existing_lists(self, triples) -> None:
+        """A list whose IRI or notation a list already has, published or staged: 409 with
+        a link to it (a second copy would double the list; corrections are revisions)."""
+        lists = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object == LIST_CLASS}
+        if not lists:
+            return
+        notations = sorted(
+            {t.object.value.casefold() for t in triples if t.subject in lists and t.predicate == NOTATION}
+        )
+        values = " ".join(str(node) for node in lists if isinstance(node, ox.NamedNode))
+        names = ", ".join(json.dumps(n) for n in notations) or '""'
+        query = f"""SELECT ?g ?list WHERE {{ GRAPH ?g {{
+            {{ VALUES ?list {{ {values} }} ?list a {LIST_CLASS} }}
+            UNION {{ ?list a {LIST_CLASS} ; {NOTATION} ?n FILTER(LCASE(STR(?n)) IN ({names})) }} }} }} LIMIT 1"""
+        store = self.live.get()
+        for row in store.query(query, named_graphs=store.named_graphs()):
+            graph, found = row["g"].value, row["list"].value
+            contributed = graph.startswith(CONTRIBUTION_GRAPH)
+            where = f"/contributions/{graph.removeprefix(CONTRIBUTION_GRAPH)}" if contributed else local_path(found)
+            raise ContributionError(f"the list {found} (or one with the same notation) already exists: {where}", 409)
 
     def _refuse_duplicate(self, digest: str) -> None:
         """Identical bytes already staged or published: 409 naming the contribution (a
