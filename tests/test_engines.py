@@ -245,6 +245,24 @@ def test_slow_query_the_engine_accepts_is_stopped_at_the_deadline(deployment):
     assert time.monotonic() - started < 10
 
 
+def test_search_reconciliation_lists_and_factsheets_on_every_store(clean_deployment):
+    """The researcher features read the store only through SPARQL: the same answers on
+    every engine (the index is made with the derived documents)."""
+    url = clean_deployment.url
+    wait_for_derived(url)
+    found = httpx.get(f"{url}/search", params={"q": "litium", "format": "json"}, timeout=60).json()["results"]
+    assert found[0]["iri"] == f"{ID}mineral/lithium"
+    assert httpx.get(f"{url}/search", params={"q": "Li", "format": "json"}).json()["results"][0]["kind"] == "symbol"
+    batch = '{"q": {"query": "Rare earth elements", "type": "commodity"}}'
+    answer = httpx.post(f"{url}/reconcile", data={"queries": batch}, timeout=60).json()
+    assert answer["q"]["result"][0]["id"] == "mineral/rare-earth-elements" and answer["q"]["result"][0]["match"]
+    compared = httpx.get(f"{url}/lists/compare", params={"lists": "us-usgs-2022,us-usgs-2025", "format": "json"},
+                         timeout=60).json()  # fmt: skip
+    assert {r["region"]: r["count"] for r in compared["venn"]}["us-usgs-2025 only"] == 10
+    page = httpx.get(f"{url}/id/mineral/uranium", headers={"Accept": "text/html"}, timeout=60).text
+    assert 'class="factsheet"' in page and "2020-01-09" in page and "Canada" in page
+
+
 def test_harvest_by_dumps_and_by_crawling(clean_deployment):
     assert_harvests_agree_with_the_endpoint(clean_deployment)
 
