@@ -127,7 +127,8 @@ def make_documents(recipe: Recipe) -> Derived:
     folder.mkdir(parents=True, exist_ok=True)
     modified = store.modified()
     release = dumps.ensure_dumps(store, state_path)
-    patches.make_patch(state_path, version, store.quads(public=True), recipe.base_url)
+    nquads = next(d for d in release if d.kind == "nquads")
+    patches.make_patch(state_path, version, dumps.find_dump(state_path, nquads.file_name), recipe.base_url)
     facts = summary.summarize(store, void.count_union_triples(store), modified)
     void_graph = void.describe_dataset(store, recipe.base_url, release, modified, facts["release"], recipe.catalog,
                                        facts.get("issued"))  # fmt: skip

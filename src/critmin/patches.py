@@ -1,8 +1,8 @@
 """Deltas between public dataset versions, and the change feed made from them.
 
-Each time the derived documents of a new version are made, the public quads of that
-version (blank nodes skolemised, as in the dumps) are compared with those of the last
-version patched to, kept as a snapshot. The difference is published as two gzipped
+Each time the derived documents of a new version are made, that version's N-Quads dump
+(the public quads, blank nodes skolemised) is compared with the dump of the last
+version patched to, kept as a snapshot copy. The difference is published as two gzipped
 N-Quads files, the quads to delete and the quads to add, with their SHA-256, and the
 feed gets one activity per resource whose public triples changed (Create, Update,
 Delete: the latter only when nothing public is left about it), plus an Update of the
@@ -23,11 +23,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pyoxigraph as ox
 
 from critmin import changes
 from critmin.namespaces import DATASET_IRI, INSTANCE_NAMESPACES, SKOLEM_BASE
@@ -53,14 +52,6 @@ class Patch:
 
     def files(self) -> dict[str, str]:
         return {self.delete_file: self.delete_sha256, self.add_file: self.add_sha256}
-
-
-def skolemised_lines(quads) -> set[str]:
-    """N-Quads lines of `quads`, blank nodes written as skolem IRIs (exactly as the dumps)."""
-    from critmin.store_remote import skolemised
-
-    data = ox.serialize(skolemised(quads), format=ox.RdfFormat.N_QUADS).decode("utf-8")
-    return {line for line in data.splitlines() if line.strip()}
 
 
 def _write_gzip(path: Path, lines: list[str]) -> str:
@@ -104,23 +95,23 @@ def index(state_path: Path) -> list[Patch]:
     return [Patch(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def find(state_path: Path, name: str) -> Path | None:
-    """A patch file by name, if it is one this service published."""
+def find(state_path: Path, name: str) -> tuple[Path, str] | None:
+    """A patch file this service published, by name, and its SHA-256."""
     for patch in index(state_path):
         if name in patch.files():
             path = state_path / FOLDER / name
-            return path if path.is_file() else None
+            return (path, patch.files()[name]) if path.is_file() else None
     return None
 
 
-def make_patch(state_path: Path, version: str, quads, base_url: str) -> Patch | None:
-    """Compare `quads` (the public quads of `version`) with the snapshot, publish the
-    patch and announce the changes. The first version only becomes the snapshot."""
+def make_patch(state_path: Path, version: str, dump: Path, base_url: str) -> Patch | None:
+    """Compare `dump` (the gzipped N-Quads dump of `version`) with the snapshot, publish
+    the patch and announce the changes. The first version only becomes the snapshot."""
     if not VERSION.match(version):
         raise ValueError(f"not a version: {version!r}")
     root = state_path / FOLDER
     root.mkdir(parents=True, exist_ok=True)
-    current = skolemised_lines(quads)
+    current = _read_gzip(dump)
     marker = root / SNAPSHOT_VERSION
     previous_version = marker.read_text().strip() if marker.exists() else None
     patch = None
@@ -140,7 +131,8 @@ def make_patch(state_path: Path, version: str, quads, base_url: str) -> Patch | 
         refresh = changes.activity("Refresh", str(DATASET_IRI), "Dataset", version=version, summary=summary)
         changes.ChangeLog(state_path).append([refresh])
     if previous_version != version:
-        _write_gzip(root / SNAPSHOT, sorted(current))
+        shutil.copyfile(dump, root / f".{SNAPSHOT}")
+        os.replace(root / f".{SNAPSHOT}", root / SNAPSHOT)
         marker.write_text(version)
     return patch
 

@@ -19,14 +19,11 @@ ENVIRONMENT = jinja2.Environment(
 
 
 def _local(iri: str) -> str:
-    """Where a link to `iri` goes: our own page for our IRIs, the IRI for http(s), and
-    nothing clickable for anything else (data is untrusted: no `javascript:`)."""
-    from critmin.linked_data import local_path
+    """Where a link to `iri` goes (html_views.safe_href: our page, or http(s) only);
+    "#" for anything else (data is untrusted: no `javascript:`)."""
+    from critmin.html_views import safe_href  # html_views renders with this module
 
-    local = local_path(iri)
-    if local is not None:
-        return local
-    return iri if iri.lower().startswith(("http://", "https://")) else "#"
+    return safe_href(iri) or "#"
 
 
 ENVIRONMENT.filters["local"] = _local

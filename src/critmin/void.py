@@ -6,15 +6,13 @@ import rdflib
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
 from critmin import __version__, dcat_ap
-from critmin.dcat_ap import CatalogSettings
+from critmin.dcat_ap import LICENSE, SPDX, CatalogSettings
 from critmin.dumps import Dump
 from critmin.namespaces import CM, DATASET_IRI
 from critmin.store import EmbeddedStore
 from critmin.summary import citation
 
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
-SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
-LICENSE = rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
 DCAT_VERSION = rdflib.URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3; rdflib's DCAT namespace predates it
 WIKIDATA = "http://www.wikidata.org/entity/"
 CGI = "http://resource.geosciml.org/classifier/cgi/commodity-code/"

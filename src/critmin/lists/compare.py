@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from critmin import queries, sparql_terms
+from critmin.errors import RequestError
 from critmin.namespaces import ID
 
 MAX_LISTS = 12
@@ -14,10 +15,8 @@ KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 LIST_BASE = f"{ID}list/"
 
 
-class CompareError(ValueError):
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
+class CompareError(RequestError):
+    """A comparison that cannot be made (unknown list 404, too many 400)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import jsonschema
 
+from critmin.errors import RequestError
 from critmin.namespaces import ID, ONTOLOGY_IRI
 from critmin.search.collect import PROPERTIES, Record
 from critmin.search.engine import TYPE_KEYS, Hit, SearchIndex, is_sure, resolve_type
@@ -39,12 +40,8 @@ PROPERTY_NAMES = {
 }
 
 
-class ReconcileError(ValueError):
-    """A request the protocol does not allow; `status` is the HTTP status to answer."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class ReconcileError(RequestError):
+    """A request the protocol does not allow."""
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from critmin.errors import RequestError
 from critmin.namespaces import CM, ID
 from critmin.search.engine import TYPE_KEYS, SearchIndex, is_sure
 from critmin.search.text import normalize
@@ -23,12 +24,11 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 COMMODITY_TYPES = [TYPE_KEYS["commodity"]]
 
 
-class SheetError(ValueError):
-    """The table or its metadata cannot become a list; `status` is the HTTP status."""
+class SheetError(RequestError):
+    """The table or its metadata cannot become a list; `entries` is the per-entry table."""
 
     def __init__(self, message: str, status: int = 400, entries: list[dict] | None = None):
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status)
         self.entries = entries or []
 
 

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from critmin import changes, dumps, html_views, linked_data, negotiation
+from critmin.dcat_ap import LICENSE
 from critmin.derived import DerivedDocuments
 from critmin.factsheets import sheets as factsheets
 from critmin.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI, jsonld_context, to_jsonld
@@ -39,7 +40,6 @@ REPRESENTATIONS = {  # suffix: (media type, rdflib format)
     "rdf": ("application/rdf+xml", "xml"),
 }
 FORMAT_ALIASES = {"turtle": "ttl", "ntriples": "nt", "json-ld": "jsonld", "rdfxml": "rdf", "xml": "rdf"}
-LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 ACTIVITY_STREAMS = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 

@@ -15,6 +15,7 @@ from critmin.store import LiveStore
 from critmin.templating import render
 from critmin.web.bounded import off_loop
 from critmin.web.problems import problem
+from critmin.web.search_routes import wants_json
 
 
 def _csv(records: list[dict[str, str]]) -> str:
@@ -30,9 +31,9 @@ def create_router(live: LiveStore, budget: float = 10.0) -> APIRouter:
     router = APIRouter()
 
     @router.get("/lists", summary="every critical-mineral list, as a timeline")
-    async def timeline(request: Request, format: str = "") -> Response:
+    async def timeline(request: Request) -> Response:
         found = await off_loop(lambda: lists.timeline(live.get()), budget=budget)
-        if format == "json" or "application/json" in request.headers.get("accept", "").split(",")[0]:
+        if wants_json(request):
             return JSONResponse([asdict(i) for i in found])
         years = [int(i.date[:4]) for i in found] or [2000]
         return HTMLResponse(render("lists.html", title="Critical-mineral lists", lists=found,

@@ -27,15 +27,10 @@ def create_router(state_path: Path, base_url: str, budget: float = 10.0) -> APIR
 
     @router.get("/patches/{name}", summary="one patch file: the quads to delete or to add (gzipped N-Quads)")
     async def patch_file(request: Request, name: str) -> Response:
-        def locate() -> tuple[Path | None, str | None]:
-            for patch in patches.index(state_path):
-                if name in patch.files():
-                    return patches.find(state_path, name), patch.files()[name]
-            return None, None
-
-        path, digest = await off_loop(locate, budget=budget)
-        if path is None:
+        found = await off_loop(patches.find, state_path, name, budget=budget)
+        if found is None:
             return problem(404, f"no patch file {name[:100]!r}; the patches are listed at /patches/")
+        path, digest = found
         etag = f'"{digest}"'
         headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"}
         if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:

@@ -28,7 +28,6 @@ MAX_LABELS = 2000
 MAX_LABELS_BODY = 512 * 1024
 BROWSE = [(k, k) for k in ("mineral", "country", "list", "source", "technology", "element")]
 MAX_RECONCILE_BODY = 2 * 1024 * 1024  # a 1,000-query batch is ~150 kB
-CORS = {"Access-Control-Allow-Origin": "*"}  # OpenRefine and browser tools call from other origins
 
 
 def current_index(derived: DerivedDocuments) -> SearchIndex | None:
@@ -108,11 +107,11 @@ def create_router(derived: DerivedDocuments, base_url: str, budget: float = 10.0
         try:
             text = await queries_of(request)
         except BodyTooLarge:
-            return problem(413, f"the body is over {MAX_RECONCILE_BODY:,} bytes", headers=CORS)
+            return problem(413, f"the body is over {MAX_RECONCILE_BODY:,} bytes")
         except BodyIncomplete as error:
-            return problem(400, str(error), headers=CORS)
+            return problem(400, str(error))
         if text is None:
-            return JSONResponse(reconcile.manifest(base_url, __version__), headers=CORS)
+            return JSONResponse(reconcile.manifest(base_url, __version__))
         index = await index_or_none()
         if index is None:
             return unavailable()
@@ -120,8 +119,8 @@ def create_router(derived: DerivedDocuments, base_url: str, budget: float = 10.0
             batch = reconcile.parse_batch(text)
             answers = await off_loop(reconcile.reconcile, index, batch, budget=budget)
         except reconcile.ReconcileError as error:
-            return problem(error.status, str(error), headers=CORS)
-        return JSONResponse(answers, headers=CORS)
+            return problem(error.status, str(error))
+        return JSONResponse(answers)
 
     @router.post("/api/labels", summary="the names of up to 2,000 IRIs (the editor's label columns)")
     async def labels(request: Request) -> Response:
@@ -151,7 +150,7 @@ def create_router(derived: DerivedDocuments, base_url: str, budget: float = 10.0
             answer = reconcile.suggest_types(index, prefix)
         else:
             answer = reconcile.suggest_properties(prefix)
-        return JSONResponse(answer, headers=CORS)
+        return JSONResponse(answer)
 
     @router.get("/reconcile/preview", summary="an HTML preview of an entity, for a reconciliation client")
     async def preview(id: str = "") -> Response:
@@ -164,7 +163,7 @@ def create_router(derived: DerivedDocuments, base_url: str, budget: float = 10.0
         texts = sorted({f"{kind}: {text}" for text, kind, _ in record.texts if kind != "label"})[:6]
         html = render("preview.html", name=record.name, href=local_path(record.iri) or record.iri, iri=record.iri,
                       types=", ".join(index.type_name(t) for t in record.types), texts=texts)  # fmt: skip
-        return HTMLResponse(html, headers=CORS)
+        return HTMLResponse(html)
 
     @router.get("/reconcile/docs", summary="how to use the reconciliation service")
     async def reconcile_docs() -> Response:

@@ -151,17 +151,22 @@ function cell(value, simple) {
   return td;
 }
 
-class LabelledTable {
+// What YASR asks of a result view: its name, its place among the views, an icon.
+class ResultView {
+  constructor(yasr, label, priority, icon) {
+    Object.assign(this, { yasr, label, priority, icon });
+  }
+  getIcon() {
+    return Object.assign(document.createElement("span"), { textContent: this.icon });
+  }
+}
+
+class LabelledTable extends ResultView {
   constructor(yasr) {
-    this.yasr = yasr;
-    this.priority = 20;
-    this.label = "Table";
+    super(yasr, "Table", 20, "▦");
   }
   canHandleResults() {
     return !!this.yasr.results && this.yasr.results.getVariables().length > 0;
-  }
-  getIcon() {
-    return Object.assign(document.createElement("span"), { textContent: "▦" });
   }
   async draw() {
     const options = JSON.parse(localStorage.getItem("critmin-table") || '{"labels":true,"simple":true}');
@@ -222,19 +227,14 @@ function chartData(results) {
   return { value, category, bindings };
 }
 
-class Chart {
+class Chart extends ResultView {
   constructor(yasr) {
-    this.yasr = yasr;
-    this.priority = 5;
-    this.label = "Chart";
+    super(yasr, "Chart", 5, "▮");
   }
   canHandleResults() {
     if (!this.yasr.results || typeof echarts === "undefined") return false;
     const { value, category } = chartData(this.yasr.results);
     return !!(value && category);
-  }
-  getIcon() {
-    return Object.assign(document.createElement("span"), { textContent: "▮" });
   }
   async draw() {
     const { value, category, bindings } = chartData(this.yasr.results);
