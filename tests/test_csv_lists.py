@@ -131,7 +131,8 @@ def test_an_entry_as_a_published_list_wrote_it_matches_what_that_entry_denotes(s
     assert created.status_code == 201, created.text
     identifier = created.json()["id"]
     publisher = {"Authorization": site.headers["Authorization"]}
-    assert site.post(f"/contributions/{identifier}/publish", headers=publisher).status_code == 200
+    published = site.post(f"/contributions/{identifier}/publish", headers=publisher)
+    assert published.status_code == 200, published.text
     site.app.state.derived.refresh(wait=True)  # the index of the new version
     later = send(site, "position,entry_as_written\n1,nickel – Battery Grade\n".encode(), notation="XX-LATER")
     assert later.status_code == 200, later.text

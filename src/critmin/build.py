@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from critmin import reasoning, settings, validation
+from critmin import reasoning, settings, validation, visibility
 from critmin.build_inputs import (
     EXTRA,
     STREAMABLE,
@@ -153,8 +153,8 @@ def _check_reasoner(reasoner: str) -> None:
 def _unpublished_graphs(carried: list[ox.Quad]) -> tuple[str, ...]:
     """Carried graphs the rule reasoner must not read: staged or withdrawn contributions,
     and their records. (Graph Store graphs are public: they are read.)"""
-    contributed = {q.graph_name.value for q in carried if q.graph_name.value.startswith(CONTRIBUTED_PREFIX)}
-    return tuple(sorted(contributed - _published_graphs(carried)))
+    names = {q.graph_name.value for q in carried}
+    return tuple(sorted(visibility.hidden_graphs(names, _published_graphs(carried))))
 
 
 def _written_graphs(carried: list[ox.Quad]) -> set[str]:

@@ -27,17 +27,22 @@ def mentioned_iris(graph: rdflib.Graph) -> set[rdflib.URIRef]:
     return iris
 
 
-def _construct(store: EmbeddedStore, template: str, where: str, values: list, variable: str) -> rdflib.Graph:
+def _construct(store: EmbeddedStore, template: str, where: str, values: list, variable: str,
+               graphs: tuple[str, ...] | None = None) -> rdflib.Graph:  # fmt: skip
+    """CONSTRUCT over `values` in batches; `graphs` are the named graphs read (None: the public ones)."""
     graph = rdflib.Graph()
+    dataset = {"named_graphs": list(graphs)} if graphs is not None else {}
     for start in range(0, len(values), BATCH):
         chunk = " ".join(sparql_terms.iri(str(iri)) for iri in values[start : start + BATCH])
-        result = store.query(f"CONSTRUCT {{ {template} }} WHERE {{ VALUES {variable} {{ {chunk} }} {where} }}")
+        text = f"CONSTRUCT {{ {template} }} WHERE {{ VALUES {variable} {{ {chunk} }} {where} }}"
+        result = store.query(text, **dataset)
         for triple in result:
             graph.add(tuple(to_rdflib_term(t) for t in (triple.subject, triple.predicate, triple.object)))
     return graph
 
 
-def affected_nodes(store: EmbeddedStore, graph: rdflib.Graph) -> set[rdflib.URIRef]:
+def affected_nodes(store: EmbeddedStore, graph: rdflib.Graph, graphs: tuple[str, ...] | None = None,
+                   ) -> set[rdflib.URIRef]:  # fmt: skip
     """The nodes whose conformance `graph` may change when added to the store: its own
     subjects, the IRIs it points to (other than classes), and the other entries of any
     list it adds entries to (the unique-position rule looks at siblings)."""
@@ -45,14 +50,15 @@ def affected_nodes(store: EmbeddedStore, graph: rdflib.Graph) -> set[rdflib.URIR
     objects = {o for p, o in graph.predicate_objects() if isinstance(o, rdflib.URIRef) and p != rdflib.RDF.type}
     lists = sorted({o for o in graph.objects(None, CM.inList) if isinstance(o, rdflib.URIRef)})
     siblings = _construct(store, f"?entry <{CM.inList}> ?list",
-                          f"GRAPH ?g {{ ?entry <{CM.inList}> ?list }} {ASSERTED}", lists, "?list")  # fmt: skip
+                          f"GRAPH ?g {{ ?entry <{CM.inList}> ?list }} {ASSERTED}", lists, "?list", graphs)  # fmt: skip
     return subjects | objects | {s for s in siblings.subjects() if isinstance(s, rdflib.URIRef)}
 
 
 ASSERTED = f"FILTER (?g != <{INFERRED_GRAPH}>)"
 
 
-def reference_context(store: EmbeddedStore, graph: rdflib.Graph, affected: set | None = None) -> rdflib.Graph:
+def reference_context(store: EmbeddedStore, graph: rdflib.Graph, affected: set | None = None,
+                      graphs: tuple[str, ...] | None = None) -> rdflib.Graph:  # fmt: skip
     """The slice of the store that the shapes look at when they check `graph` and the
     nodes it affects (see `affected_nodes`):
 
@@ -64,12 +70,14 @@ def reference_context(store: EmbeddedStore, graph: rdflib.Graph, affected: set |
       mention (sh:class; the ontology, mixed in by the validator, supplies the
       subclass closure).
 
-    Inferred triples are left out, as the full build validates asserted data.
+    Inferred triples are left out, as the full build validates asserted data. `graphs`
+    are the graphs read (None: the public ones; see critmin.visibility.context_graphs).
     """
-    affected = affected_nodes(store, graph) if affected is None else affected
-    described = _construct(store, "?x ?p ?o", f"GRAPH ?g {{ ?x ?p ?o }} {ASSERTED}", sorted(affected), "?x")
+    affected = affected_nodes(store, graph, graphs) if affected is None else affected
+    described = _construct(store, "?x ?p ?o", f"GRAPH ?g {{ ?x ?p ?o }} {ASSERTED}", sorted(affected), "?x", graphs)
     mentioned = sorted(mentioned_iris(graph) | mentioned_iris(described))
-    context = described + _construct(store, "?x a ?type", f"GRAPH ?g {{ ?x a ?type }} {ASSERTED}", mentioned, "?x")
+    types = _construct(store, "?x a ?type", f"GRAPH ?g {{ ?x a ?type }} {ASSERTED}", mentioned, "?x", graphs)
+    context = described + types
     return context
 
 

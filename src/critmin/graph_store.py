@@ -37,6 +37,7 @@ def split_multipart(body: bytes, content_type: str) -> list[tuple[str, bytes]]:
 class GraphStore:
     def __init__(self, contributions: ContributionService):
         self.contributions = contributions
+        self.writer = contributions.writer  # the one write path, shared with the contributions
         self.live = contributions.live
 
     def exists(self, graph: str) -> bool:
@@ -88,7 +89,7 @@ class GraphStore:
         """PUT (replace) or POST (merge); returns whether the graph was created."""
         self._check_writable(graph)
         incoming = self._parse(body, content_type)
-        with self.contributions.write_lock:
+        with self.writer.lock:
             existed = self.exists(graph)
             kept = [] if replace else (self.triples(graph) or [])
             self._gate(list(dict.fromkeys(kept + incoming)))
@@ -99,28 +100,22 @@ class GraphStore:
                 quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in incoming]
                 if not store.blank_nodes_in_updates:  # e.g. Virtuoso: stored as skolem IRIs, read back as blank nodes
                     quads = list(skolemised(quads))
-                operations.append(self.contributions.insert_data(quads))
+                operations.append(self.writer.insert_data(quads))
             if not existed:
                 operations.append(listing("INSERT", graph))
-            operations += self.contributions.version_operations(store, f"graph store {who} {graph}")
-            self.contributions.commit(store, operations)
-            self.contributions.refresh_inferences(store)  # the graph is public: its entailments are too
+            # the graph is public: its entailments are too
+            self.writer.public_change(store, operations, f"graph store {who} {graph}")
         self.live.notify()
         return not existed
 
     def delete(self, graph: str, who: str) -> bool:
         self._check_writable(graph)
-        with self.contributions.write_lock:
+        with self.writer.lock:
             if not self.exists(graph):
                 return False
             store = self.live.get()
-            operations = [
-                f"DROP SILENT GRAPH <{graph}>",
-                listing("DELETE", graph),
-                *self.contributions.version_operations(store, f"drop {graph}"),
-            ]
-            self.contributions.commit(store, operations)
-            self.contributions.refresh_inferences(store)
+            operations = [f"DROP SILENT GRAPH <{graph}>", listing("DELETE", graph)]
+            self.writer.public_change(store, operations, f"drop {graph}")
         self.live.notify()
         return True
 

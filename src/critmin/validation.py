@@ -8,7 +8,7 @@ points to, looking only at its own focus nodes.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import pyshacl
 import rdflib
@@ -29,6 +29,9 @@ class Violation:
     shape: str
     constraint: str | None
     component: str | None
+    # What the dataset knows of `value` (unknown IRI, only in a staged contribution, of
+    # another class): added by the contribution gate; not part of what a result *is*.
+    explanation: str | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -50,6 +53,8 @@ class ValidationReport:
             lines.append(f"    path:       {item.path or '-'}")
             lines.append(f"    value:      {item.value or '-'}")
             lines.append(f"    shape:      {item.constraint or item.shape}")
+            if item.explanation:
+                lines.append(f"    note:       {item.explanation}")
         return "\n".join(lines)
 
     def to_json(self) -> str:

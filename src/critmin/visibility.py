@@ -1,19 +1,109 @@
-"""Which graphs the public may see: the one place a request's dataset is checked.
+"""Which graphs the public may see: the one place that decides it.
 
-The public union is every graph except the contribution records and unpublished
-(staged, rejected) contributions; ContributionService.public_graphs computes that
-set once per store state. This module applies it to what a request names:
+The public union is every graph except the contribution records and every
+contribution graph that is not a published contribution's (staged data, a
+correction's retractions, anything a crash left half-way). `hidden_graphs` is the
+rule; `Visibility` applies it to a live store once per store state; query
+execution, the feed, dumps, VoID, validation context, the reasoner and the build
+all ask here. This module also applies the public set to what a request names:
 `default-graph-uri`, `named-graph-uri` (FROM and FROM NAMED in the query text are
-overridden by the dataset the worker passes the engine) and Graph Store reads.
-A hidden graph named by a request behaves as an empty graph: it is neither shown
-nor revealed to exist.
+overridden by the dataset the worker passes the engine) and Graph Store reads. A
+hidden graph named by a request behaves as an empty graph: it is neither shown nor
+revealed to exist.
+
+May import: critmin.namespaces only (the store is passed in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from critmin.namespaces import CM, CONTRIBUTED_PREFIX, CONTRIBUTION_GRAPH, CONTRIBUTION_ID, RECORDS_GRAPH
 
 EMPTY_GRAPH = "urn:critmin:empty"  # a graph name no data is ever written to
+
+
+def hidden_graphs(named: Iterable[str], published: set[str]) -> set[str]:
+    """The rule: the records graph and every contribution graph not in `published`
+    (the graphs of published contributions). Graph Store graphs and built graphs are public."""
+    return {g for g in named if g.startswith(CONTRIBUTED_PREFIX) and g not in published}
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A staged contribution's graph, whose it is (the token id) and its record id."""
+
+    graph: str
+    identifier: str
+    contributor_id: str | None
+
+
+_CONTRIBUTIONS = f"""SELECT ?c ?g ?status ?token WHERE {{ GRAPH <{RECORDS_GRAPH}> {{
+    ?c <{CM.contributionGraph}> ?g ; <{CM.status}> ?status OPTIONAL {{ ?c <{CM.contributorToken}> ?token }} }} }}"""
+
+
+class Visibility:
+    """The policy applied to one live store (embedded or remote), cached per store state."""
+
+    def __init__(self, live):
+        self.live = live
+        self._cache: tuple[str, tuple[str, ...] | None, tuple[Staged, ...]] = ("", None, ())
+
+    @classmethod
+    def of(cls, live) -> Visibility:
+        """The store's policy, made once and installed as the filter of queries that
+        name no dataset (so that every reader of `live` sees the public union)."""
+        existing = getattr(live, "visibility", None)
+        if existing is None:
+            existing = live.visibility = cls(live)
+            live.show_only(existing.public_graphs)
+        return existing
+
+    def _state(self) -> tuple[str, tuple[str, ...] | None, tuple[Staged, ...]]:
+        generation = self.live.generation
+        if self._cache[0] != generation:
+            store = self.live.get()
+            names = store.named_graphs()
+            rows = list(store.query(_CONTRIBUTIONS, named_graphs=[RECORDS_GRAPH]))
+            published = {r["g"].value for r in rows if r["status"].value == "published"}
+            staged = tuple(
+                Staged(r["g"].value, r["c"].value.removeprefix(CONTRIBUTION_ID), r["token"] and r["token"].value)
+                for r in rows
+                if r["status"].value == "staged"
+            )
+            hidden = hidden_graphs(names, published) | {RECORDS_GRAPH}
+            visible = tuple(g for g in names if g not in hidden)
+            self._cache = (generation, None if len(visible) == len(names) else visible, staged)
+        return self._cache
+
+    def public_graphs(self) -> tuple[str, ...] | None:
+        """The graphs of the public union; None when nothing is hidden (queries then use
+        the engine's own union of all graphs, which is faster than a list)."""
+        return self._state()[1]
+
+    def hidden(self) -> tuple[str, ...]:
+        """The graphs the public and the reasoner do not read."""
+        public = self.public_graphs()
+        if public is None:
+            return ()
+        shown = set(public)
+        return tuple(sorted(g for g in self.live.get().named_graphs() if g not in shown))
+
+    def staged(self) -> tuple[Staged, ...]:
+        return self._state()[2]
+
+    def context_graphs(self, own: Iterable[str] = (), without: Iterable[str] = ()) -> tuple[str, ...]:
+        """What a validation reads: the public graphs, plus the named staged graphs (a
+        contributor's own), minus `without` (the graph a revision replaces)."""
+        public = self.public_graphs()
+        base = list(public) if public is not None else self.live.get().named_graphs()
+        dropped = set(without)
+        return tuple(dict.fromkeys(g for g in [*base, *own] if g not in dropped))
+
+
+def is_retraction_graph(graph: str) -> bool:
+    return graph.startswith(CONTRIBUTION_GRAPH) and graph.endswith("/retractions")
 
 
 def is_public(graph: str, public: Sequence[str] | None) -> bool:

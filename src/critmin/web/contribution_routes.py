@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from critmin import metrics, negotiation
 from critmin.contributions import ContributionError, ContributionService, Record
 from critmin.html_views import page
+from critmin.sparql_terms import is_iri
 from critmin.spreadsheets import csv_list
 from critmin.tokens import Principal, TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
@@ -32,6 +33,7 @@ def record_json(record: Record, base: str, withdrawal_request: dict | None = Non
         "triples": record.triples, "violations": record.violations, "content_hash": record.content_hash,
         "title": record.title, "source": record.source,
         "graph": record.graph if record.status in ("staged", "published") else None,
+        "revises": record.revises, "depends_on": list(record.depends_on), "corrects": list(record.corrects),
         "history": record.history(withdrawal_request),
     }  # fmt: skip
 
@@ -56,6 +58,14 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         turtle, entries, minted = await off_loop(csv_list.convert, body, request.query_params, index,
                                                  budget=READ_BUDGET)  # fmt: skip
         return turtle.encode(), "text/turtle", {"entries": entries, "minted": minted}
+
+    def declarations(request: Request) -> dict:
+        """`revises=<id>` and `depends_on=<id>,<id>` (absent: all one's own staged
+        contributions; empty: none)."""
+        params = request.query_params
+        depends = params.get("depends_on")
+        listed = None if depends is None else [d.strip() for d in depends.split(",") if d.strip()]
+        return {"revises": params.get("revises") or None, "depends_on": listed}
 
     def is_csv(request: Request) -> bool:
         return request.headers.get("content-type", "").split(";")[0].strip().lower() == "text/csv"
@@ -128,9 +138,9 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         content_type, extra = request.headers.get("content-type"), {}
         if is_csv(request):
             body, content_type, extra = await from_spreadsheet(request, body)
-        record, _, error = await asyncio.to_thread(
-            service.submit, body, content_type, principal.name, title, source, principal.id
-        )
+        submit = functools.partial(service.submit, principal=principal, **declarations(request))
+        record, _, error = await asyncio.to_thread(submit, body, content_type, principal.name, title, source,
+                                                   principal.id)  # fmt: skip
         status = 400 if error else (201 if record.status in ("staged", "published") else 422)
         metrics.CONTRIBUTIONS.labels("malformed" if error else record.status).inc()
         return report_response(request, record, status, {"Location": f"/contributions/{record.id}"}, extra)
@@ -188,13 +198,16 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
             raise ContributionError(f"no contribution {identifier}", 404)
         if not principal.is_curator and not record.owned_by(principal):
             raise PermissionError(403, "only the contributor or a curator may withdraw a contribution")
+        reason, successor = request.query_params.get("reason"), request.query_params.get("successor")
+        if successor and not is_iri(successor):
+            raise ContributionError(f"successor={successor!r} is not an absolute IRI", 400)
         if record.status == "published" and not principal.is_curator:
             # public data leaves only when a curator approves: this is the request
-            reason = request.query_params.get("reason")
-            asked = await asyncio.to_thread(service.request_withdrawal, identifier, principal.name, reason)
+            asked = await asyncio.to_thread(service.request_withdrawal, identifier, principal.name, reason, successor)
             return JSONResponse({**record_json(record, base, asked), "withdrawal_request": asked}, 202)
-        asked = await off_loop(service.withdrawal_request, identifier, budget=READ_BUDGET)
-        record = await asyncio.to_thread(service.withdraw, identifier, principal.name)
+        asked = await off_loop(service.withdrawal_request, identifier, budget=READ_BUDGET) or {}
+        reason, successor = reason or asked.get("reason"), successor or asked.get("successor")
+        record = await asyncio.to_thread(service.withdraw, identifier, principal.name, reason, successor)
         approved = {"withdrawal_request": asked, "approved_by": principal.name} if asked else {}
         return JSONResponse({**record_json(record, base, asked), **approved})
 
@@ -205,7 +218,9 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         content_type, extra = request.headers.get("content-type"), {}
         if is_csv(request):
             body, content_type, extra = await from_spreadsheet(request, body)
-        report = await asyncio.to_thread(service.dry_run, body, content_type)
+        principal = optional_principal(request)
+        report = await asyncio.to_thread(functools.partial(service.dry_run, principal=principal,
+                                                           **declarations(request)), body, content_type)  # fmt: skip
         media = negotiation.choose(request.headers.get("accept"), ["application/json", "text/turtle"])
         status = 200 if report.conforms else 422
         if media == "text/turtle":
@@ -219,6 +234,8 @@ def report_page(record: Record, report: dict) -> str:
     def cells(result: dict) -> str:
         keys = ("severity", "message", "focus_node", "path", "value", "constraint")
         values = [result.get(k) or (result.get("shape") if k == "constraint" else None) for k in keys]
+        if result.get("explanation"):  # what the dataset knows of the value
+            values[1] = f"{values[1]} ({result['explanation']})"
         return "".join(f"<td>{escape(v or '-')}</td>" for v in values)
 
     rows = "".join(f"<tr>{cells(r)}</tr>" for r in report.get("results", []))

@@ -20,10 +20,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from critmin import changes, dumps, html_views, linked_data, negotiation
+from critmin.contributions.records import retirement_query
 from critmin.dcat_ap import LICENSE
 from critmin.derived import DerivedDocuments
 from critmin.factsheets import sheets as factsheets
-from critmin.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, SHAPES_GRAPH, SHAPES_IRI, jsonld_context, to_jsonld
+from critmin.namespaces import (
+    CONTRIBUTION_ID,
+    ONTOLOGY_GRAPH,
+    ONTOLOGY_IRI,
+    RECORDS_GRAPH,
+    SHAPES_GRAPH,
+    SHAPES_IRI,
+    jsonld_context,
+    to_jsonld,
+)
 from critmin.rdf_input import to_rdflib_graph
 from critmin.store import LiveStore
 from critmin.templating import render
@@ -140,6 +150,25 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
                   '</.well-known/void>; rel="describedby"; type="text/turtle"']  # fmt: skip
         return ", ".join(parts)
 
+    def gone(store, iri: str, removed: str) -> Response:
+        """410 for a resource the feed deleted, with the withdrawal's reason and a
+        `successor-version` link when the contribution that retired it gave one."""
+        text, headers = f"{iri} was withdrawn on {removed}; the change feed at /changes says so.", {}
+        rows = list(store.query(retirement_query(iri), named_graphs=[RECORDS_GRAPH]))
+        if rows:
+            row = rows[0]
+            contribution = row["c"].value.removeprefix(CONTRIBUTION_ID)
+            text += f"\nIt was retired by contribution {contribution} (/contributions/{contribution})."
+            if row["reason"] is not None:
+                text += f"\nReason: {row['reason'].value}"
+            if row["successor"] is not None:
+                target = row["successor"].value
+                if target.startswith(CONTRIBUTION_ID):
+                    target = f"{base_url}/contributions/{target.removeprefix(CONTRIBUTION_ID)}"
+                text += f"\nSuccessor: {target}"
+                headers["Link"] = f'<{target}>; rel="successor-version"'
+        return Response(text + "\n", 410, headers=headers, media_type="text/plain; charset=utf-8")
+
     def render_resource(request: Request, kind: str, resource_path: str, key: str, offers: list[str]) -> Response:
         """Describe and render one resource (blocking: runs in a thread)."""
         iri = f"{linked_data.PUBLIC_BASE}{kind}/{resource_path}"
@@ -151,8 +180,7 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
         if description is None:
             removed = changes.ChangeLog(store_path).removed().get(iri)
             if removed:
-                return Response(f"{iri} was withdrawn on {removed}; the change feed at /changes says so\n", 410,
-                                media_type="text/plain; charset=utf-8")  # fmt: skip
+                return gone(store, iri, removed)
             return unknown(kind, resource_path, iri, key)
         conditional = Conditional(request, (store.dataset_version(), iri, key), modified())
         headers = {

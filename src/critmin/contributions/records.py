@@ -11,12 +11,9 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 import rdflib
 
-from critmin.contribution_input import ContributionError
-from critmin.namespaces import CM, GRAPH, ID
+from critmin.contributions.input import ContributionError
+from critmin.namespaces import CM, CONTRIBUTION_GRAPH, CONTRIBUTION_ID, ID, RECORDS_GRAPH
 
-RECORDS_GRAPH = f"{GRAPH}contributions"
-CONTRIBUTION_GRAPH = f"{GRAPH}contribution/"
-CONTRIBUTION_ID = f"{ID}contribution/"
 STATUSES = ("staged", "published", "rejected", "withdrawn")
 IDENTIFIER = re.compile(r"[0-9]{14}-[0-9a-f]{8}")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -45,6 +42,11 @@ class Record:
     published_at: str | None = None
     withdrawn_by: str | None = None
     withdrawn_at: str | None = None
+    revises: str | None = None  # the id of the contribution this one revises (prov:wasRevisionOf)
+    depends_on: tuple[str, ...] = ()  # ids of staged contributions its validation relied on
+    corrects: tuple[str, ...] = ()  # ids of published contributions it retracts triples from
+    reason: str | None = None  # why it was withdrawn
+    successor: str | None = None  # what replaces its resources (an IRI or a contribution's id)
 
     def history(self, withdrawal_request: dict | None = None) -> list[dict]:
         """What happened to the contribution, in order: sent (and how the gate judged it),
@@ -58,7 +60,8 @@ class Record:
             events.append({"event": "withdrawal requested", "by": asked.get("requested_by"),
                            "at": asked.get("requested_at"), "reason": asked.get("reason")})  # fmt: skip
         if self.withdrawn_at:
-            events.append({"event": "withdrawn", "by": self.withdrawn_by, "at": self.withdrawn_at})
+            event = {"event": "withdrawn", "by": self.withdrawn_by, "at": self.withdrawn_at, "reason": self.reason}
+            events.append({**event, "successor": self.successor} if self.successor else event)
         return events
 
     def visible_to(self, principal) -> bool:
@@ -108,6 +111,10 @@ def record_quads(record: Record, shapes_version: str) -> list[ox.Quad]:
         quads.append(quad(DCT + "title", lit(record.title)))
     if record.source:
         quads.append(quad(DCT + "source", ox.NamedNode(record.source)))
+    if record.revises:
+        quads.append(quad(PROV + "wasRevisionOf", ox.NamedNode(CONTRIBUTION_ID + record.revises)))
+    quads += [quad(str(CM.dependsOn), ox.NamedNode(CONTRIBUTION_ID + d)) for d in record.depends_on]
+    quads += [quad(str(CM.corrects), ox.NamedNode(CONTRIBUTION_ID + c)) for c in record.corrects]
     return quads
 
 
@@ -137,7 +144,9 @@ def listing_query(status: str | None = None, contributor: str | None = None, sin
     return f"""
         PREFIX cm: <{CM}> PREFIX prov: <{PROV}> PREFIX dct: <{DCT}>
         SELECT ?c ?status ?who ?created ?hash ?triples ?violations ?title ?source ?modified ?token
-               ?publishedBy ?publishedAt ?withdrawnBy ?withdrawnAt WHERE {{
+               ?publishedBy ?publishedAt ?withdrawnBy ?withdrawnAt ?revises ?reason ?successor
+               (GROUP_CONCAT(DISTINCT STR(?dependency); separator=" ") AS ?dependencies)
+               (GROUP_CONCAT(DISTINCT STR(?corrected); separator=" ") AS ?corrections) WHERE {{
           GRAPH <{RECORDS_GRAPH}> {{
             ?c a cm:Contribution ; cm:status ?status ; cm:contributorName ?who ; prov:generatedAtTime ?created ;
                cm:contentHash ?hash ; cm:tripleCount ?triples ; cm:violationCount ?violations .
@@ -145,8 +154,13 @@ def listing_query(status: str | None = None, contributor: str | None = None, sin
             OPTIONAL {{ ?c dct:modified ?modified }} OPTIONAL {{ ?c cm:contributorToken ?token }}
             OPTIONAL {{ ?c cm:publishedBy ?publishedBy ; cm:publishedAt ?publishedAt }}
             OPTIONAL {{ ?c cm:withdrawnBy ?withdrawnBy ; cm:withdrawnAt ?withdrawnAt }}
+            OPTIONAL {{ ?c prov:wasRevisionOf ?revises }} OPTIONAL {{ ?c cm:dependsOn ?dependency }}
+            OPTIONAL {{ ?c cm:corrects ?corrected }} OPTIONAL {{ ?c cm:withdrawalReason ?reason }}
+            OPTIONAL {{ ?c cm:successor ?successor }}
           }} {where}
-        }} ORDER BY ?created ?c"""
+        }} GROUP BY ?c ?status ?who ?created ?hash ?triples ?violations ?title ?source ?modified ?token
+                    ?publishedBy ?publishedAt ?withdrawnBy ?withdrawnAt ?revises ?reason ?successor
+        ORDER BY ?created ?c"""
 
 
 def record_from_row(row) -> Record:
@@ -169,4 +183,23 @@ def record_from_row(row) -> Record:
         published_at=optional("publishedAt"),
         withdrawn_by=optional("withdrawnBy"),
         withdrawn_at=optional("withdrawnAt"),
+        revises=(optional("revises") or "").removeprefix(CONTRIBUTION_ID) or None,
+        depends_on=ids(row["dependencies"]),
+        corrects=ids(row["corrections"]),
+        reason=optional("reason"),
+        successor=(optional("successor") or "").removeprefix(CONTRIBUTION_ID) or None,
     )
+
+
+def ids(joined) -> tuple[str, ...]:
+    """Contribution ids from a GROUP_CONCAT of record IRIs."""
+    return tuple(sorted(v.removeprefix(CONTRIBUTION_ID) for v in (joined.value if joined else "").split() if v))
+
+
+def retirement_query(iri: str) -> str:
+    """The latest withdrawal that retired `iri`: reason, successor, when (for 410 Gone)."""
+    return f"""PREFIX cm: <{CM}>
+        SELECT ?c ?reason ?successor ?at WHERE {{ GRAPH <{RECORDS_GRAPH}> {{
+            ?c cm:retiredResource <{iri}> ; cm:withdrawnAt ?at
+            OPTIONAL {{ ?c cm:withdrawalReason ?reason }} OPTIONAL {{ ?c cm:successor ?successor }} }} }}
+        ORDER BY DESC(?at) LIMIT 1"""
