@@ -23,9 +23,11 @@ class InProcess:
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, name="inprocess-app", daemon=True).start()
 
-    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+    def request(self, method: str, path: str, address: str = "127.0.0.1", **kwargs) -> httpx.Response:
+        """One request; `address` is the client address the app sees (per-client limits)."""
+
         async def send() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 40000))
+            transport = httpx.ASGITransport(app=self.app, client=(address, 40000))
             async with httpx.AsyncClient(transport=transport, base_url="http://critmin") as client:
                 return await client.request(method, path, **kwargs)
 

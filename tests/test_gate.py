@@ -111,11 +111,33 @@ def additions(data: rdflib.Graph, node: rdflib.URIRef) -> list[rdflib.Graph]:
     return cases
 
 
-def build_cases(data: rdflib.Graph, count: int) -> list[rdflib.Graph]:
+def retractions(data: rdflib.Graph, node: rdflib.URIRef, number: int, rng: random.Random) -> list[tuple]:
+    """What revisions and corrections do to existing data: (added, retracted) pairs that
+    retract one triple of a node, replace its description with a changed one (a
+    revision), or retract the whole description (its referrers are left pointing at
+    nothing)."""
+    triples = sorted(data.triples((node, None, None)), key=str)
+    whole = rdflib.Graph()
+    for triple in triples:
+        whole.add(triple)
+    out = [(rdflib.Graph(), whole)]
+    for triple in rng.sample(triples, min(3, len(triples))):
+        one = rdflib.Graph()
+        one.add(triple)
+        out.append((rdflib.Graph(), one))
+    for changed in mutations(data, node, number, rng)[1:4]:  # the same node, changed: a revision
+        renamed = rdflib.Graph()
+        for _, p, o in changed:
+            renamed.add((node, p, o))
+        out.append((renamed, whole))
+    return out
+
+
+def build_cases(data: rdflib.Graph, count: int) -> list[tuple]:
     rng = random.Random(20261201)
     subjects = sorted({s for s in data.subjects() if isinstance(s, rdflib.URIRef) and str(s).startswith(ID)}, key=str)
     by_kind = {k: [s for s in subjects if str(s).startswith(f"{ID}{k}/")] for k in KINDS}
-    cases = fixture_cases()
+    cases = [(fixture, rdflib.Graph()) for fixture in fixture_cases()]
     number = 0
     while len(cases) < count:
         for kind in KINDS:
@@ -123,8 +145,8 @@ def build_cases(data: rdflib.Graph, count: int) -> list[rdflib.Graph]:
                 continue
             node = rng.choice(by_kind[kind])
             number += 1
-            cases += mutations(data, node, number, rng)
-            cases += additions(data, node)
+            cases += [(added, rdflib.Graph()) for added in mutations(data, node, number, rng) + additions(data, node)]
+            cases += retractions(data, node, number, rng)
     return cases[:count]
 
 
@@ -147,11 +169,17 @@ def _key(v: validation.Violation) -> tuple:
     return tuple("" if f is None else f for f in fields)
 
 
-def _both_ways(turtle: str) -> tuple[list, list]:
-    contribution = rdflib.Graph().parse(data=turtle, format="nt")
-    triples = [ox.Triple(*(to_oxigraph_term(t) for t in triple)) for triple in contribution]
-    gate = _STATE["service"].validate(triples)
-    full = validation.validate(_STATE["data"] + contribution, ontology=_STATE["ontology"], shapes=_STATE["shapes"])
+def _both_ways(payload: tuple[str, str]) -> tuple[list, list]:
+    """The gate's report on (added, retracted) and the full validation of S minus the
+    retracted plus the added."""
+    contribution, retracted = (rdflib.Graph().parse(data=text, format="nt") for text in payload)
+
+    def terms(graph: rdflib.Graph) -> list[ox.Triple]:
+        return [ox.Triple(*(to_oxigraph_term(t) for t in triple)) for triple in graph]
+
+    gate = _STATE["service"].gate.validate(terms(contribution), retracted=terms(retracted))
+    data = (_STATE["data"] - retracted) + contribution
+    full = validation.validate(data, ontology=_STATE["ontology"], shapes=_STATE["shapes"])
     return sorted(map(_key, gate.violations)), sorted(map(_key, full.violations))
 
 
@@ -162,12 +190,12 @@ CASE_COUNT = int(os.environ.get("CRITMIN_GATE_CASES") or 150)
 
 
 @pytest.fixture(scope="module")
-def cases(store) -> list[rdflib.Graph]:
+def cases(store) -> list[tuple]:
     return build_cases(shipped_data(store), CASE_COUNT)
 
 
 def test_the_gate_equals_full_validation(store_path, cases):
-    payloads = [c.serialize(format="nt") for c in cases]
+    payloads = [(added.serialize(format="nt"), retracted.serialize(format="nt")) for added, retracted in cases]
     with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1), initializer=_start,
                              initargs=(str(store_path),)) as pool:  # fmt: skip
         outcomes = list(pool.map(_both_ways, payloads, chunksize=8))

@@ -42,11 +42,20 @@ def _construct(store: EmbeddedStore, template: str, where: str, values: list, va
 
 
 def affected_nodes(store: EmbeddedStore, graph: rdflib.Graph, graphs: tuple[str, ...] | None = None,
-                   ) -> set[rdflib.URIRef]:  # fmt: skip
-    """The nodes whose conformance `graph` may change when added to the store: its own
-    subjects, the IRIs it points to (other than classes), and the other entries of any
-    list it adds entries to (the unique-position rule looks at siblings)."""
-    subjects = {s for s in graph.subjects() if isinstance(s, rdflib.URIRef)}
+                   removed: rdflib.Graph | None = None) -> set[rdflib.URIRef]:  # fmt: skip
+    """The nodes whose conformance `graph` may change when added to the store (and
+    `removed` taken away): their subjects, the IRIs they point to (other than classes),
+    the other entries of any list they touch (the unique-position rule looks at
+    siblings), and, for what is removed, the nodes pointing at its subjects (a retracted
+    type breaks every sh:class check on the way in)."""
+    removed = removed if removed is not None else rdflib.Graph()
+    referrers = set()
+    retracted = sorted({s for s in removed.subjects() if isinstance(s, rdflib.URIRef)})
+    if retracted:
+        pointing = _construct(store, "?x ?p ?s", f"GRAPH ?g {{ ?x ?p ?s }} {ASSERTED}", retracted, "?s", graphs)
+        referrers = {x for x in pointing.subjects() if isinstance(x, rdflib.URIRef)}
+    graph = graph + removed
+    subjects = {s for s in graph.subjects() if isinstance(s, rdflib.URIRef)} | referrers
     objects = {o for p, o in graph.predicate_objects() if isinstance(o, rdflib.URIRef) and p != rdflib.RDF.type}
     lists = sorted({o for o in graph.objects(None, CM.inList) if isinstance(o, rdflib.URIRef)})
     siblings = _construct(store, f"?entry <{CM.inList}> ?list",

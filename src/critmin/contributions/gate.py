@@ -77,7 +77,7 @@ class Gate:
         store = self.live.get()
         incoming, removed = as_graph(triples), as_graph(retracted)
         ontology, shapes, _ = self.shapes()
-        affected = context.affected_nodes(store, incoming + removed, graphs)
+        affected = context.affected_nodes(store, incoming, graphs, removed)
         data = incoming + (context.reference_context(store, incoming + removed, affected, graphs) - removed)
         for triple in incoming:  # a triple both retracted and added stays
             data.add(triple)

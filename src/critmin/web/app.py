@@ -231,6 +231,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     app.state.pool = pool
     app.state.sparql = parts.sparql
     app.state.derived = derived
+    app.state.contributions = parts.contributions  # in-process tests read the public view through it
     install_middleware(app, config)
     add_core_routes(app, parts)
     app.include_router(create_router(parts.live, config.base_url, parts.state_path, derived, config.route_timeout,

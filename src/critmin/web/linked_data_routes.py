@@ -150,11 +150,17 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
                   '</.well-known/void>; rel="describedby"; type="text/turtle"']  # fmt: skip
         return ", ".join(parts)
 
-    def gone(store, iri: str, removed: str) -> Response:
-        """410 for a resource the feed deleted, with the withdrawal's reason and a
-        `successor-version` link when the contribution that retired it gave one."""
-        text, headers = f"{iri} was withdrawn on {removed}; the change feed at /changes says so.", {}
+    def gone(store, iri: str) -> Response | None:
+        """410 for a resource the feed deleted or a withdrawal retired (a record says so
+        even when the feed never saw the resource), with the reason and a
+        `successor-version` link when the withdrawal gave one. None: never here."""
+        removed = changes.ChangeLog(store_path).removed().get(iri)
         rows = list(store.query(retirement_query(iri), named_graphs=[RECORDS_GRAPH]))
+        if not removed and not rows:
+            return None
+        text, headers = f"{iri} was withdrawn on {removed or rows[0]['at'].value}.", {}
+        if removed:
+            text += " The change feed at /changes says so."
         if rows:
             row = rows[0]
             contribution = row["c"].value.removeprefix(CONTRIBUTION_ID)
@@ -178,9 +184,8 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
         if description is None and kind == "graph" and is_public(iri, public_graphs()):
             return graph_document(request, store, iri, service_path, key, offers)
         if description is None:
-            removed = changes.ChangeLog(store_path).removed().get(iri)
-            if removed:
-                return gone(store, iri, removed)
+            if (answer := gone(store, iri)) is not None:
+                return answer
             return unknown(kind, resource_path, iri, key)
         conditional = Conditional(request, (store.dataset_version(), iri, key), modified())
         headers = {
