@@ -171,3 +171,13 @@ def test_a_list_that_already_exists_is_409_with_a_link(site):
     )
     shipped = site.post("/contributions", content=renamed.encode(), headers=writer)
     assert shipped.status_code == 409 and "/id/list/us-usgs-2022" in shipped.json()["error"]
+
+
+def test_a_union_jurisdiction_is_the_european_union(site):
+    """`jurisdiction=EU`: the code ISO 3166-1 exceptionally reserves, a union of countries."""
+    response = send(site, b"position,entry_as_written\n1,Lithium\n", notation="XX-EU", jurisdiction="EU")
+    assert response.status_code == 200, response.text
+    unknown = send(site, b"position,entry_as_written\n1,Lithium\n", notation="XX-ZZ", jurisdiction="ZZ")
+    assert unknown.status_code == 422
+    assert any((r.get("explanation") or "").startswith("unknown IRI") and r["value"].endswith("country/ZZ")
+               for r in unknown.json()["results"])  # fmt: skip

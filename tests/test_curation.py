@@ -106,7 +106,7 @@ def test_a_revision_replaces_its_contribution_atomically_and_retires_what_it_dro
         commodity("revisium")
         + PREFIXES
         + f'id:mineral\\/revisium-old a cm:Commodity ; rdfs:label "Old"@en ; dct:source {SOURCE} .'
-    )  # noqa: E501
+    )
     original = send(site, body).json()["id"]
     assert publish(site, original).status_code == 200
     assert send(site, commodity("revisium", "Revisium"), who="bob", revises=original).status_code == 403

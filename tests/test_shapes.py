@@ -515,6 +515,22 @@ def test_minimal_fixture_conforms(ontology, shapes):
     assert report.violations == []
 
 
+UNION = 't:EU a cm:CountryUnion ; rdfs:label "European Union"@en ; cm:iso3166Alpha2 "EU" ; dct:source t:src .'
+
+
+def test_a_list_may_apply_to_a_union_of_countries(ontology, shapes):
+    """Issue 12: a union jurisdiction (the EU) is a cm:Jurisdiction as a country is."""
+    graph = base_graph()
+    graph.remove((iri("t:list"), iri("cm:jurisdiction"), None))
+    graph.parse(data=PREFIXES + UNION + " t:list cm:jurisdiction t:EU .", format="turtle")
+    report = validation.validate(graph, ontology=ontology, shapes=shapes)
+    assert report.conforms, report.to_text()
+    coded = [t for t in graph if t[0] == iri("t:EU") and t[1] == iri("cm:iso3166Alpha2")]
+    graph.remove(coded[0])
+    report = validation.validate(graph, ontology=ontology, shapes=shapes)
+    assert [(v.shape, v.focus_node) for v in report.violations] == [(str(CMS["Country-code"]), str(iri("t:EU")))]
+
+
 @pytest.mark.parametrize(
     "shape, component, focus, path, removals, addition",
     CASES,

@@ -15,7 +15,9 @@ register (`sources.ttl`) is the catalogue of those documents: dataset metadata.
 
 The seed's statements (`nrcan-2020-01-09.ttl`) and the State Department's
 (`dos-2020-01-09.ttl`) are written by hand; this script skips the seed's rows.
-Nothing is added that the tables do not state.
+Nothing is added that the tables do not state, except two things the standards they
+cite state: element symbols (IUPAC 2005, from tools/iupac-2005-element-symbols.csv)
+and the ISO 3166-1 code exceptionally reserved for the European Union.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ PREFIXES = """@prefix cm:         <https://w3id.org/critmin/ontology#> .
 @prefix source:     <https://w3id.org/critmin/id/source/> .
 @prefix agent:      <https://w3id.org/critmin/id/agent/> .
 @prefix country:    <https://w3id.org/critmin/id/country/> .
+@prefix union:      <https://w3id.org/critmin/id/union/> .
 @prefix mineral:    <https://w3id.org/critmin/id/mineral/> .
 @prefix element:    <https://w3id.org/critmin/id/element/> .
 @prefix list:       <https://w3id.org/critmin/id/list/> .
@@ -375,7 +378,14 @@ def add_countries(files: SourceFiles) -> None:
     for code in ("CA", "US"):
         files.say("ISO-3166-1", f"country:{code}", "a cm:Country", f"cm:iso3166Alpha2 {lit(code)}",
                   "dct:source source:iso-3166-1")  # fmt: skip
-    files.comments["ISO-3166-1"] = "The countries' ISO 3166-1 alpha-2 codes."
+    # Not a country: the code ISO 3166-1 exceptionally reserves for the European Union,
+    # so that a list an EU body issues has a jurisdiction (issue 12's union jurisdiction).
+    files.say("ISO-3166-1", "union:EU", "a cm:CountryUnion", 'rdfs:label "European Union"@en',
+              f"cm:iso3166Alpha2 {lit('EU')}", "dct:source source:iso-3166-1")  # fmt: skip
+    files.comments["ISO-3166-1"] = (
+        "The countries' ISO 3166-1 alpha-2 codes, and the code the standard exceptionally\n"
+        "reserves for the European Union (a union of countries, not a country)."
+    )
 
 
 SYMBOLS = Path(__file__).with_name("iupac-2005-element-symbols.csv")

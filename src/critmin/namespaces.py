@@ -40,6 +40,7 @@ PREFIXES = {
     "org": "http://www.w3.org/ns/org#",
     "sh": "http://www.w3.org/ns/shacl#",
     "country": str(ID) + "country/",
+    "union": str(ID) + "union/",
     "mineral": str(ID) + "mineral/",
     "element": str(ID) + "element/",
     "list": str(ID) + "list/",

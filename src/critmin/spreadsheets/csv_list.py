@@ -24,6 +24,15 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 COMMODITY_TYPES = [TYPE_KEYS["commodity"]]
 
 
+# ISO 3166-1 codes that name a union of countries, not a country (exceptionally reserved).
+UNION_CODES = {"EU"}
+
+
+def jurisdiction_iri(code: str) -> str:
+    """The IRI of the country or union of countries an ISO 3166-1 alpha-2 code names."""
+    return f"{ID}{'union' if code in UNION_CODES else 'country'}/{code}"
+
+
 class SheetError(RequestError):
     """The table or its metadata cannot become a list; `entries` is the per-entry table."""
 
@@ -191,7 +200,7 @@ def to_turtle(meta: ListMetadata, matches: list[Match], mint: bool) -> tuple[str
     source, the_list = f"<{ID}source/{key}>", f"<{ID}list/{key}>"
     named = meta.publisher.startswith(("http://", "https://"))
     agent = meta.publisher if named else f"{ID}agent/{mint_key(meta.publisher)}"
-    place = meta.jurisdiction if "://" in meta.jurisdiction else f"{ID}country/{meta.jurisdiction}"
+    place = meta.jurisdiction if "://" in meta.jurisdiction else jurisdiction_iri(meta.jurisdiction)
     title, notation, issued = _literal(meta.title), _literal(meta.notation), _date(meta.issued)
     lines = [
         f"{source} a cm:SourceDocument ; dct:title {title}@en ; dct:issued {issued} ; dct:publisher <{agent}> ;",
