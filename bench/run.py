@@ -50,7 +50,7 @@ from validation_bench import contribution
 from critmin import queries
 from critmin.contributions import ContributionService, parse_contribution
 from critmin.store import EmbeddedStore, LiveStore
-from critmin.store_remote import RemoteStore
+from critmin.store.remote import RemoteStore
 
 BENCH = "https://w3id.org/critmin/bench/"
 CM = "https://w3id.org/critmin/ontology#"

@@ -1,4 +1,4 @@
-"""Bulk loaders into a remote engine (critmin.bulk_load), on a real Oxigraph server:
+"""Bulk loaders into a remote engine (critmin.store.bulk_load), on a real Oxigraph server:
 loaders agree with each other, and a misconfigured or failing load says what went
 wrong (and whether anything was changed). Virtuoso's isql loader is exercised by
 test_engines, which builds Virtuoso with it."""
@@ -15,9 +15,9 @@ from engines import start_oxigraph
 from servers import PROJECT
 
 from critmin import build
-from critmin.bulk_load import LoadError, loader_from_environment
 from critmin.store import EmbeddedStore
-from critmin.store_remote import Endpoint, RemoteStore
+from critmin.store.bulk_load import LoadError, loader_from_environment
+from critmin.store.remote import Endpoint, RemoteStore
 
 sys.path.insert(0, str(PROJECT / "bench"))
 from generate import write_graph

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from critmin import reasoning, settings, validation, visibility
+from critmin import reasoning, settings, validation
 from critmin.build_inputs import (
     EXTRA,
     STREAMABLE,
@@ -45,7 +45,7 @@ from critmin.namespaces import (
     ONTOLOGY_GRAPH,
 )
 from critmin.rdf_input import from_rdflib_graph, to_rdflib_graph, to_rdflib_term
-from critmin.store import CURRENT_LINK, EmbeddedStore, open_new_database, point_current_at
+from critmin.store import CURRENT_LINK, EmbeddedStore, open_new_database, point_current_at, visibility
 
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -270,11 +270,11 @@ def build_remote(
     validate: bool = True,
 ) -> BuildResult:
     """Build into a remote SPARQL engine: the same graphs, inferences and metadata as
-    `build`, loaded with the operator's bulk loader (critmin.bulk_load) after dropping
+    `build`, loaded with the operator's bulk loader (critmin.store.bulk_load) after dropping
     critmin's previous graphs there. Contributions and Graph Store graphs already on
     the engine are carried over. With reasoner="rules" the entailments are computed
     by SPARQL Update inside the engine, as for large embedded builds."""
-    from critmin.store_remote import RemoteStore
+    from critmin.store.remote import RemoteStore
 
     _check_reasoner(reasoner)
     home = home or settings.project_home()

@@ -18,14 +18,14 @@ import httpx
 import pyoxigraph as ox
 
 from critmin import build, queries, results, settings
-from critmin.bulk_load import LoadError
 from critmin.contributions import ContributionService, public_view
 from critmin.namespaces import PREFIXES
 from critmin.query_errors import explain
 from critmin.query_text import RequestRejected
 from critmin.rdf_input import RdfInputError, parse_file
 from critmin.store import StoreBusyError, StoreMissingError
-from critmin.store_remote import RemoteError, is_remote
+from critmin.store.bulk_load import LoadError
+from critmin.store.remote import RemoteError, is_remote
 from critmin.tokens import TokenRegistry
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2

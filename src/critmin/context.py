@@ -80,7 +80,7 @@ def reference_context(store: EmbeddedStore, graph: rdflib.Graph, affected: set |
       subclass closure).
 
     Inferred triples are left out, as the full build validates asserted data. `graphs`
-    are the graphs read (None: the public ones; see critmin.visibility.context_graphs).
+    are the graphs read (None: the public ones; see critmin.store.visibility.context_graphs).
     """
     affected = affected_nodes(store, graph, graphs) if affected is None else affected
     described = _construct(store, "?x ?p ?o", f"GRAPH ?g {{ ?x ?p ?o }} {ASSERTED}", sorted(affected), "?x", graphs)

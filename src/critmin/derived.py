@@ -102,7 +102,7 @@ class Recipe:
 
 def _open(recipe: Recipe):
     from critmin.store import EmbeddedStore
-    from critmin.store_remote import RemoteStore, is_remote
+    from critmin.store.remote import RemoteStore, is_remote
 
     store = RemoteStore(recipe.location) if is_remote(recipe.location) else EmbeddedStore.open(Path(recipe.location))
     public = recipe.public_graphs

@@ -26,7 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from critmin.store import EmbeddedStore
-from critmin.store_remote import skolemised
+from critmin.store.remote import skolemised
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from critmin import query_text, result_writers
 from critmin.executor import QueryTimeout
 from critmin.namespaces import PREFIXES
 from critmin.query_worker import QueryJob, QueryOutcome, SpoolWriter
-from critmin.store_remote import FORM, RemoteError, RemoteStore, parse_graph_answer, parse_solutions_answer, translate
+from critmin.store.remote import FORM, RemoteError, RemoteStore, parse_graph_answer, parse_solutions_answer, translate
 
 
 class RemoteExecutor:

@@ -17,9 +17,9 @@ from critmin.contributions import ContributionError, ContributionService, media_
 from critmin.namespaces import DATASET_IRI, GRAPH, META_GRAPH, SD_NAMED_GRAPH
 from critmin.parse_guard import RdfInputError, TooManyQuads
 from critmin.sparql_terms import is_iri
-from critmin.store_remote import skolemised
+from critmin.store.remote import skolemised
+from critmin.store.visibility import is_public
 from critmin.untrusted import ParserBusy, parse_untrusted
-from critmin.visibility import is_public
 
 MANAGED = str(GRAPH)
 

@@ -20,7 +20,7 @@ from critmin.result_writers import GRAPH_MEDIA_TYPES, SOLUTION_MEDIA_TYPES
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import ProtocolRequest
 from critmin.store import LiveStore
-from critmin.visibility import restrict
+from critmin.store.visibility import restrict
 
 # What each kind of result can be sent as: (media type, writer format), in the
 # server's order of preference (the first is the default for */*).

@@ -5,7 +5,7 @@ records and quarantine, the validation gate that judges contributions in the
 context of the store, and the one write path to the public dataset (lock,
 transaction, version, inferences) that the Graph Store Protocol shares.
 
-May import: critmin.store, critmin.visibility, critmin.validation, critmin.context,
+May import: critmin.store, critmin.store.visibility, critmin.validation, critmin.context,
 critmin.reasoning, critmin.rdf_input, critmin.namespaces. Never the web layer.
 
 Modules:

@@ -22,8 +22,8 @@ from critmin import context, sparql_terms, validation
 from critmin.contributions.input import ContributionError
 from critmin.namespaces import ID, ONTOLOGY_GRAPH, SHAPES_GRAPH
 from critmin.rdf_input import to_rdflib_graph
+from critmin.store.visibility import Staged, Visibility
 from critmin.validation_pool import ValidationBusy
-from critmin.visibility import Staged, Visibility
 
 CLASS_COMPONENT = "http://www.w3.org/ns/shacl#ClassConstraintComponent"
 

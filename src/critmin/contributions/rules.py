@@ -2,7 +2,7 @@
 
 A `Submission` carries the parsed triples (and a correction's retractions), what it
 declares (`revises`, `depends_on`), and what follows from them: the graphs its
-validation reads (critmin.visibility.context_graphs), the retractions that vanish
+validation reads (critmin.store.visibility.context_graphs), the retractions that vanish
 from the public union, the contributions it corrects, and, after validation, the
 staged contributions it actually relied on. Refusals name the contribution concerned
 and are raised before anything is stored.
@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from critmin.contributions.input import ContributionError
 from critmin.linked_data import local_path
 from critmin.namespaces import CONTRIBUTION_GRAPH
-from critmin.visibility import Staged
+from critmin.store.visibility import Staged
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 LIST_CLASS = ox.NamedNode("https://w3id.org/critmin/ontology#CriticalMineralList")

@@ -47,13 +47,13 @@ from critmin.contributions.records import (
 )
 from critmin.contributions.rules import Submission, refuse_existing_lists
 from critmin.namespaces import CM, ID
-from critmin.visibility import Visibility
+from critmin.store.visibility import Visibility
 
 
 def public_view(location: str | Path):
     """A live store (embedded, read-only; or remote) whose queries see the public union only."""
     from critmin.store import LiveStore
-    from critmin.store_remote import RemoteLiveStore, is_remote
+    from critmin.store.remote import RemoteLiveStore, is_remote
 
     live = RemoteLiveStore(str(location)) if is_remote(location) else LiveStore(Path(location))
     Visibility.of(live)

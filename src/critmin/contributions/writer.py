@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from critmin import reasoning
 from critmin.contributions.records import DCT, XSD, now
 from critmin.namespaces import CM, DATASET_IRI, INFERRED_GRAPH, INSTANCE_NAMESPACES, META_GRAPH, ONTOLOGY_GRAPH
-from critmin.visibility import Visibility
+from critmin.store.visibility import Visibility
 
 
 def insert_data(quads: Iterable[ox.Quad]) -> str:

@@ -36,7 +36,7 @@ from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import parse_request
 from critmin.sparql_service import EXPOSED_HEADERS, Reply, SparqlService, error_reply
 from critmin.store import LiveStore, StoreMissingError
-from critmin.store_remote import RemoteLiveStore
+from critmin.store.remote import RemoteLiveStore
 from critmin.tokens import TokenRegistry
 from critmin.validation_pool import ValidationPool
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body

@@ -36,8 +36,8 @@ from critmin.namespaces import (
 )
 from critmin.rdf_input import to_rdflib_graph
 from critmin.store import LiveStore
+from critmin.store.visibility import is_public
 from critmin.templating import render
-from critmin.visibility import is_public
 from critmin.web import finding
 from critmin.web.bounded import RETRY_AFTER, off_loop
 from critmin.web.search_routes import current_index

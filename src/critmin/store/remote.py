@@ -25,9 +25,9 @@ import httpx
 import pyoxigraph as ox
 
 from critmin import query_text, settings
-from critmin.bulk_load import LoadError, UpdateLoader, loader_from_environment, update_batch
 from critmin.namespaces import CONTRIBUTED_PREFIX, DATASET_IRI, META_GRAPH, PREFIXES, SD_NAMED_GRAPH, SKOLEM_BASE
-from critmin.store import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist
+from critmin.store.bulk_load import LoadError, UpdateLoader, loader_from_environment, update_batch
+from critmin.store.embedded import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -196,7 +196,7 @@ class RemoteStore:
 
     def replace_everything(self, quads: Iterable[ox.Quad]) -> int:
         """Drop critmin's graphs on the engine and load `quads` with the operator's bulk
-        loader (see critmin.bulk_load); returns the number of quads loaded."""
+        loader (see critmin.store.bulk_load); returns the number of quads loaded."""
         loader = loader_from_environment(self._insert, self.endpoint.auth, self.endpoint.timeout)
         for graph in self.graph_names():
             self.update(f"DROP SILENT GRAPH <{graph}>")
