@@ -9,9 +9,6 @@ inputs have not changed is a no-op, so building is idempotent and cheap.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,7 +42,8 @@ from critmin.namespaces import (
     ONTOLOGY_GRAPH,
 )
 from critmin.rdf_input import from_rdflib_graph, to_rdflib_graph, to_rdflib_term
-from critmin.store import CURRENT_LINK, EmbeddedStore, open_new_database, point_current_at, visibility
+from critmin.store import visibility
+from critmin.store.targets import BuildTarget, open_target
 
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -100,43 +98,23 @@ def _metadata(home: Path, version: str, graphs: list[InputGraph], inferred: int,
     return meta
 
 
-def _live_version(store_path: Path) -> str | None:
-    if not (store_path / CURRENT_LINK).exists():
-        return None
-    try:
-        return EmbeddedStore.open(store_path).dataset_version()
-    except OSError:
-        return None
-
-
-def _stream(graph: InputGraph, db: ox.Store) -> None:
-    """Load an extra graph with pyoxigraph's bulk loader (in Rust, without a Python
-    object per quad: the difference between 8 GB and a few hundred MB at 10M triples),
+def _stream(graph: InputGraph, target: BuildTarget, store) -> None:
+    """Load an extra graph with the target's file loader (no Python object per quad),
     counting its quads per graph name for the metadata."""
-    before = _quads_per_graph(db)
+    before = _quads_per_graph(store)
     for path in graph.files:
         try:
-            db.bulk_load(path=str(path), format=STREAMABLE[path.suffix.lower()], base_iri=path.resolve().as_uri(),
-                         to_graph=ox.NamedNode(graph.name))  # fmt: skip
+            target.stream(store, path, STREAMABLE[path.suffix.lower()], graph.name)
         except (SyntaxError, ValueError) as error:
             raise BuildError(f"{path}: {error}") from None
-    after = _quads_per_graph(db)
+    after = _quads_per_graph(store)
     graph.counts = {name: n - before.get(name, 0) for name, n in after.items() if n != before.get(name, 0)}
 
 
-def _quads_per_graph(db: ox.Store) -> dict[str, int]:
-    rows = db.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+def _quads_per_graph(store) -> dict[str, int]:
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                       named_graphs=store.named_graphs())  # fmt: skip
     return {row["g"].value: int(row["n"].value) for row in rows}
-
-
-def _contributions_of_live_store(store_path: Path) -> list[ox.Quad]:
-    """What was written to the store rather than built from files (contributions, their
-    records, graphs written through the Graph Store Protocol): a rebuild carries it over
-    rather than lose it. Graphs the build makes itself are made afresh."""
-    if not (store_path / CURRENT_LINK).exists():
-        return []
-    live = EmbeddedStore.open(store_path)
-    return [q for name in live.named_graphs() if _is_carried(name) for q in live.graph_quads(name)]
 
 
 def _is_carried(graph: str) -> bool:
@@ -204,7 +182,7 @@ def _gate_and_entail(graphs: list[InputGraph], carried: list[ox.Quad], *, valida
 
 
 def build(
-    store_path: Path,
+    location: Path | str,
     home: Path | None = None,
     *,
     force: bool = False,
@@ -212,88 +190,43 @@ def build(
     reasoner: str = "owlrl",
     validate: bool = True,
 ) -> BuildResult:
-    """Build (or keep, if unchanged) the store at `store_path`.
+    """Build (or keep, if unchanged) the store at `location`: a folder (the embedded
+    store) or a SPARQL engine's URL; one pipeline for both (critmin.store.targets).
 
     `reasoner` is "owlrl" (the OWL 2 RL closure in memory) or "rules" (the same
     entailments the queries use, computed by SPARQL rules inside the store, for
     graphs too large for owlrl). `validate=False` skips the SHACL gate for large
     generated data; the shipped data is always validated by the test suite.
+    Contributions and Graph Store graphs already in the store are carried over.
     """
     _check_reasoner(reasoner)
     home = home or settings.project_home()
+    target = open_target(location)
+    result_path = settings.state_path_for(location)
     graphs = input_graphs(home) + extra_graphs(extra or [])
-    carried = _contributions_of_live_store(store_path)
+    carried = target.carried(_is_carried)
     version = _version_with(dataset_version(home, graphs), carried)
-    store_path.mkdir(parents=True, exist_ok=True)
-    if not force and _live_version(store_path) == version:
-        live = EmbeddedStore.open(store_path)
-        return BuildResult(store_path, version, False, {s.name: s.triples for s in live.graph_summaries()})
+    if not force and target.current_version() == version:
+        return BuildResult(result_path, version, False, target.summaries())
 
     # Large generated data, unvalidated and reasoned over in the store, never becomes Python objects.
-    bulk = not validate and reasoner == "rules"
+    bulk = not validate and reasoner == "rules" and target.streams_files
     streamed = [g for g in graphs if bulk and g.name.startswith(EXTRA) and streamable(g)]
     graphs = read_sourced(graphs, skip=streamed)
     quads = [q for g in graphs for q in g.quads] + carried
     quads += _gate_and_entail(graphs, carried, validate=validate, reasoner=reasoner)
 
-    unique = f"{version}-{os.getpid()}-{time.time_ns()}"
-    database = store_path / f"db-{unique}"
-    staging = store_path / f".staging-{unique}"
-    with open_new_database(staging) as db:
-        for graph in streamed:
-            _stream(graph, db)
-        db.bulk_extend(quads)
-        if reasoner == "rules":
-            reasoning.materialise_with_rules(
-                db, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, _unpublished_graphs(carried)
-            )
-        inferred = sum(1 for _ in db.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH))))
-        written = _written_graphs(carried)
-        db.bulk_extend(from_rdflib_graph(_metadata(home, version, graphs, inferred, written), str(META_GRAPH)))
-    staging.rename(database)
-    point_current_at(store_path, database)
-    for old in [*store_path.glob("db-*"), *store_path.glob(".staging-*")]:
-        if old != database:
-            shutil.rmtree(old, ignore_errors=True)
-    live = EmbeddedStore.open(store_path)
-    return BuildResult(store_path, version, True, {s.name: s.triples for s in live.graph_summaries()})
-
-
-def build_remote(
-    url: str,
-    state_path: Path,
-    home: Path | None = None,
-    *,
-    force: bool = False,
-    extra: list[Path] | None = None,
-    reasoner: str = "owlrl",
-    validate: bool = True,
-) -> BuildResult:
-    """Build into a remote SPARQL engine: the same graphs, inferences and metadata as
-    `build`, loaded with the operator's bulk loader (critmin.store.bulk_load) after dropping
-    critmin's previous graphs there. Contributions and Graph Store graphs already on
-    the engine are carried over. With reasoner="rules" the entailments are computed
-    by SPARQL Update inside the engine, as for large embedded builds."""
-    from critmin.store.remote import RemoteStore
-
-    _check_reasoner(reasoner)
-    home = home or settings.project_home()
-    remote = RemoteStore(url)
-    graphs = input_graphs(home) + extra_graphs(extra or [])
-    carried = [q for g in remote.graph_names() if _is_carried(g) for q in remote.graph_quads(g)]
-    version = _version_with(dataset_version(home, graphs), carried)
-    if not force and remote.dataset_version() == version:
-        return BuildResult(state_path, version, False, {s.name: s.triples for s in remote.graph_summaries()})
-    graphs = read_sourced(graphs)
-    quads = [q for g in graphs for q in g.quads] + carried
-    quads += _gate_and_entail(graphs, carried, validate=validate, reasoner=reasoner)
-    remote.replace_everything(quads)
+    store = target.begin(version)
+    target.load(store, quads)
+    for graph in streamed:
+        _stream(graph, target, store)
     if reasoner == "rules":
         reasoning.materialise_with_rules(
-            remote, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, _unpublished_graphs(carried)
+            store, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, _unpublished_graphs(carried)
         )
-    inferred = remote.count(str(INFERRED_GRAPH))
+    inferred = store.count(str(INFERRED_GRAPH))
     metadata = _metadata(home, version, graphs, inferred, _written_graphs(carried))
-    remote.extend(from_rdflib_graph(metadata, str(META_GRAPH)))
-    state_path.mkdir(parents=True, exist_ok=True)
-    return BuildResult(state_path, version, True, {s.name: s.triples for s in remote.graph_summaries()})
+    store.extend(from_rdflib_graph(metadata, str(META_GRAPH)))
+    target.finish(store)
+    result_path.mkdir(parents=True, exist_ok=True)
+    return BuildResult(result_path, version, True, target.summaries())

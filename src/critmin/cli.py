@@ -23,9 +23,8 @@ from critmin.namespaces import PREFIXES
 from critmin.query_errors import explain
 from critmin.query_text import RequestRejected
 from critmin.rdf_input import RdfInputError, parse_file
-from critmin.store import StoreBusyError, StoreMissingError
+from critmin.store import RemoteError, StoreBusyError, StoreMissingError, is_remote
 from critmin.store.bulk_load import LoadError
-from critmin.store.remote import RemoteError, is_remote
 from critmin.tokens import TokenRegistry
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -41,7 +40,7 @@ def _store(args):
     the embedded store at a folder, or a remote SPARQL engine at a URL."""
     try:
         store = public_view(args.store).get()
-        if is_remote(args.store) and store.dataset_version() is None:
+        if store.dataset_version() is None:
             raise CliError(f"no critmin data at {args.store}; run `critmin build --store {args.store}`")
         return store
     except (StoreMissingError, RemoteError, httpx.HTTPError) as error:
@@ -67,16 +66,8 @@ def write_output(data: bytes, output: Path | None) -> None:
 
 def cmd_build(args) -> int:
     try:
-        if is_remote(args.store):
-            result = build.build_remote(
-                args.store, settings.state_path_for(args.store), force=args.force, extra=args.extra,
-                reasoner=args.reasoner, validate=not args.no_validate,
-            )  # fmt: skip
-        else:
-            result = build.build(
-                Path(args.store), force=args.force, extra=args.extra, reasoner=args.reasoner,
-                validate=not args.no_validate,
-            )  # fmt: skip
+        result = build.build(args.store, force=args.force, extra=args.extra, reasoner=args.reasoner,
+                             validate=not args.no_validate)  # fmt: skip
     except LoadError as error:
         state = "critmin's graphs on the engine may be partly loaded" if error.partial else "nothing was changed"
         raise CliError(f"build failed: {error}\n({state}; fix the cause and build again)") from None

@@ -15,7 +15,7 @@ import rdflib
 from critmin import sparql_terms
 from critmin.namespaces import CM, INFERRED_GRAPH
 from critmin.rdf_input import to_rdflib_term
-from critmin.store import EmbeddedStore
+from critmin.store import ReadableStore
 
 BATCH = 400
 
@@ -27,7 +27,7 @@ def mentioned_iris(graph: rdflib.Graph) -> set[rdflib.URIRef]:
     return iris
 
 
-def _construct(store: EmbeddedStore, template: str, where: str, values: list, variable: str,
+def _construct(store: ReadableStore, template: str, where: str, values: list, variable: str,
                graphs: tuple[str, ...] | None = None) -> rdflib.Graph:  # fmt: skip
     """CONSTRUCT over `values` in batches; `graphs` are the named graphs read (None: the public ones)."""
     graph = rdflib.Graph()
@@ -41,7 +41,7 @@ def _construct(store: EmbeddedStore, template: str, where: str, values: list, va
     return graph
 
 
-def affected_nodes(store: EmbeddedStore, graph: rdflib.Graph, graphs: tuple[str, ...] | None = None,
+def affected_nodes(store: ReadableStore, graph: rdflib.Graph, graphs: tuple[str, ...] | None = None,
                    removed: rdflib.Graph | None = None) -> set[rdflib.URIRef]:  # fmt: skip
     """The nodes whose conformance `graph` may change when added to the store (and
     `removed` taken away): their subjects, the IRIs they point to (other than classes),
@@ -66,7 +66,7 @@ def affected_nodes(store: EmbeddedStore, graph: rdflib.Graph, graphs: tuple[str,
 ASSERTED = f"FILTER (?g != <{INFERRED_GRAPH}>)"
 
 
-def reference_context(store: EmbeddedStore, graph: rdflib.Graph, affected: set | None = None,
+def reference_context(store: ReadableStore, graph: rdflib.Graph, affected: set | None = None,
                       graphs: tuple[str, ...] | None = None) -> rdflib.Graph:  # fmt: skip
     """The slice of the store that the shapes look at when they check `graph` and the
     nodes it affects (see `affected_nodes`):

@@ -101,10 +101,9 @@ class Recipe:
 
 
 def _open(recipe: Recipe):
-    from critmin.store import EmbeddedStore
-    from critmin.store.remote import RemoteStore, is_remote
+    from critmin.store import open_store
 
-    store = RemoteStore(recipe.location) if is_remote(recipe.location) else EmbeddedStore.open(Path(recipe.location))
+    store = open_store(recipe.location)
     public = recipe.public_graphs
     store.visible_graphs = (lambda: public) if public is not None else None
     return store

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from critmin.store import EmbeddedStore
-from critmin.store.remote import skolemised
+from critmin.store import ReadableStore, skolemised
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def _write(path: Path, data: bytes, compress: bool) -> None:
     os.replace(temporary, path)
 
 
-def ensure_dumps(store: EmbeddedStore, store_path: Path) -> list[Dump]:
+def ensure_dumps(store: ReadableStore, store_path: Path) -> list[Dump]:
     """The release's dumps, writing them first if this version has none yet."""
     version = store.dataset_version() or "unversioned"
     folder = release_folder(store_path, version)

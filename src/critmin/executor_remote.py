@@ -19,6 +19,7 @@ from critmin import query_text, result_writers
 from critmin.executor import QueryTimeout
 from critmin.namespaces import PREFIXES
 from critmin.query_worker import QueryJob, QueryOutcome, SpoolWriter
+from critmin.store import visibility
 from critmin.store.remote import FORM, RemoteError, RemoteStore, parse_graph_answer, parse_solutions_answer, translate
 
 
@@ -43,10 +44,9 @@ class RemoteExecutor:
 
     async def run(self, job: QueryJob, timeout: float) -> QueryOutcome:
         info = query_text.inspect_query(job.query)
-        defaults, named = list(job.default_graphs), list(job.named_graphs)
-        if not defaults and not named:
-            defaults = list(job.public_graphs or self.store.graph_names())
-            named = list(defaults)
+        defaults, named = visibility.dataset(job.default_graphs, job.named_graphs, job.public_graphs)
+        if not defaults and not named:  # the engine holds graphs of its own: name critmin's
+            defaults = named = tuple(self.store.graph_names())
         query = query_text.with_default_prefixes(job.query, PREFIXES)
         if job.base_iri and not any(k == "word" and v.upper() == "BASE" for k, v in query_text.tokens(query)[:1]):
             query = f"BASE <{job.base_iri}>\n{query}"  # engines differ on resolving relative IRIs themselves

@@ -17,7 +17,6 @@ from critmin.contributions import ContributionError, ContributionService, media_
 from critmin.namespaces import DATASET_IRI, GRAPH, META_GRAPH, SD_NAMED_GRAPH
 from critmin.parse_guard import RdfInputError, TooManyQuads
 from critmin.sparql_terms import is_iri
-from critmin.store.remote import skolemised
 from critmin.store.visibility import is_public
 from critmin.untrusted import ParserBusy, parse_untrusted
 
@@ -98,9 +97,7 @@ class GraphStore:
             operations = [f"DROP SILENT GRAPH {name}"] if replace else []
             if incoming:
                 quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in incoming]
-                if not store.blank_nodes_in_updates:  # e.g. Virtuoso: stored as skolem IRIs, read back as blank nodes
-                    quads = list(skolemised(quads))
-                operations.append(self.writer.insert_data(quads))
+                operations.append(self.writer.insert_data(store.storable(quads)))
             if not existed:
                 operations.append(listing("INSERT", graph))
             # the graph is public: its entailments are too

@@ -19,7 +19,7 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 from critmin import sparql_terms
 from critmin.namespaces import DATASET_IRI, INFERRED_GRAPH, META_GRAPH, SKOLEM_BASE
 from critmin.rdf_input import to_rdflib_term
-from critmin.store import EmbeddedStore
+from critmin.store import ReadableStore
 
 PUBLIC_BASE = "https://w3id.org/critmin/"
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
@@ -74,13 +74,13 @@ class Description:
         return None
 
 
-def _rows(store: EmbeddedStore, query: str) -> list[dict]:
+def _rows(store: ReadableStore, query: str) -> list[dict]:
     result = store.query(query)
     names = [v.value for v in result.variables]
     return [{n: (to_rdflib_term(s[n]) if s[n] is not None else None) for n in names} for s in result]
 
 
-def _labels(store: EmbeddedStore, iris: set[str]) -> tuple[dict[str, str], list[tuple]]:
+def _labels(store: ReadableStore, iris: set[str]) -> tuple[dict[str, str], list[tuple]]:
     """Readable names of `iris`, and the triples that state them."""
     if not iris:
         return {}, []
@@ -101,7 +101,7 @@ def _labels(store: EmbeddedStore, iris: set[str]) -> tuple[dict[str, str], list[
     return found, triples
 
 
-def describe(store: EmbeddedStore, iri: str) -> Description | None:
+def describe(store: ReadableStore, iri: str) -> Description | None:
     """The description of `iri`, or None when the graph says nothing about it (or
     `iri` is not a valid IRI: it then cannot be in the graph)."""
     try:
@@ -159,7 +159,7 @@ def _is_blank(variable: str) -> str:
     return f'(isBlank({variable}) || STRSTARTS(STR({variable}), "{SKOLEM_BASE}"))'
 
 
-def _blank_node_objects(store: EmbeddedStore, node: str, depth: int = 4) -> rdflib.Graph:
+def _blank_node_objects(store: ReadableStore, node: str, depth: int = 4) -> rdflib.Graph:
     """The triples of the blank nodes `node` points to, `depth` levels down (a concise
     bounded description), in one query anchored on `node`.
 
@@ -232,7 +232,7 @@ def local_path(iri: str) -> str | None:
     return None
 
 
-def subject_iris(store: EmbeddedStore, prefixes: tuple[str, ...] = ("id/",)) -> list[str]:
+def subject_iris(store: ReadableStore, prefixes: tuple[str, ...] = ("id/",)) -> list[str]:
     """Every IRI under our instance namespace that is the subject of some triple."""
     filters = " || ".join(f'STRSTARTS(STR(?s), "{PUBLIC_BASE}{p}")' for p in prefixes)
     return [

@@ -1,8 +1,32 @@
-"""HTTP content negotiation: Accept headers with q-values, and `format` overrides."""
+"""HTTP header semantics, framework-free (services and the web layer share them):
+content negotiation (Accept with q-values, `format` overrides), the charset parameter,
+ETag matching and HTTP dates. The web layer's conditional responses are in web/http.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+
+
+def with_charset(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def http_date(iso: str | None) -> str | None:
+    """An ISO 8601 timestamp as an HTTP date (None stays None)."""
+    if not iso:
+        return None
+    return format_datetime(datetime.fromisoformat(iso.replace("Z", "+00:00")), usegmt=True)
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names `etag` (weak comparison, RFC 9110 8.8.3.2) or `*`."""
+    if not header:
+        return False
+    candidates = [c.strip() for c in header.split(",")]
+    bare = etag.removeprefix("W/")
+    return "*" in candidates or any(c.removeprefix("W/") == bare for c in candidates)
 
 
 @dataclass(frozen=True)

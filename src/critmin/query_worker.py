@@ -15,11 +15,12 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from critmin import result_writers
-from critmin.namespaces import PREFIXES
+from critmin.store import EmbeddedStore, visibility
 
 
 @dataclass(frozen=True)
@@ -79,22 +80,10 @@ class SpoolWriter(io.RawIOBase):
         return self._buffer.getvalue()
 
 
-def execute(database: ox.Store, job: QueryJob, spool_dir: str, inline_limit: int) -> QueryOutcome:
-    defaults = [ox.NamedNode(g) for g in job.default_graphs]
-    named = [ox.NamedNode(g) for g in job.named_graphs] or None
-    if not defaults and not named and job.public_graphs is not None:
-        defaults = [ox.NamedNode(g) for g in job.public_graphs]
-        named = list(defaults)
+def execute(store: EmbeddedStore, job: QueryJob, spool_dir: str, inline_limit: int) -> QueryOutcome:
+    defaults, named = visibility.dataset(job.default_graphs, job.named_graphs, job.public_graphs)
     try:
-        protocol_dataset = bool(defaults or named)
-        result = database.query(
-            job.query,
-            prefixes=PREFIXES,  # predeclared, as WDQS does; the query's own PREFIX wins
-            base_iri=job.base_iri,
-            use_default_graph_as_union=not protocol_dataset,
-            default_graph=defaults or None,
-            named_graphs=named,
-        )
+        result = store.evaluate(job.query, base_iri=job.base_iri, default_graphs=defaults, named_graphs=named)
         out = SpoolWriter(spool_dir, inline_limit)
         if isinstance(result, ox.QueryBoolean):
             kind, written = "boolean", result_writers.write_boolean(result, job.result_format, out)
@@ -144,5 +133,5 @@ def serve(connection, store_path: str, spool_dir: str, inline_limit: int) -> Non
         live = (os.path.realpath(os.path.join(store_path, "current")), job.generation)
         if live != opened:
             database, opened = None, None
-            database, opened = ox.Store.read_only(live[0]), live
+            database, opened = EmbeddedStore.open(Path(store_path)), live
         connection.send(execute(database, job, spool_dir, inline_limit))

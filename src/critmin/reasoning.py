@@ -73,30 +73,25 @@ PREFIX owl: <http://www.w3.org/2002/07/owl#>
 
 
 def materialise_with_rules(
-    database, ontology_graph: str, inferred_graph: str, instances: tuple[str, ...], hidden: tuple[str, ...] = ()
+    store, ontology_graph: str, inferred_graph: str, instances: tuple[str, ...], hidden: tuple[str, ...] = ()
 ) -> int:
-    """Compute, inside a pyoxigraph store, the entailments the queries rely on
+    """Compute, inside the store (any critmin.store.interface.WritableStore: SPARQL
+    Update and a count), the entailments the queries rely on
     (subclasses, subproperties, inverses, two-step property chains) for instances
     whose IRIs start with one of `instances`, from every graph but the `hidden` ones;
     repeat to a fixpoint. For graphs too large for owlrl's in-memory closure, and to
     bring the inferences up to date after a write. Returns the number of inferred
     triples."""
-    import pyoxigraph as ox
-
-    graph = ox.NamedNode(inferred_graph)
     excluded = ", ".join(f"<{g}>" for g in hidden)
     hidden_g = f"FILTER (?g NOT IN ({excluded}))" if hidden else ""
     hidden_h = f"FILTER (?h NOT IN ({excluded}))" if hidden else ""
 
-    def count() -> int:
-        return sum(1 for _ in database.quads_for_pattern(None, None, None, graph))
-
     before = -1
-    while (now := count()) != before:
+    while (now := store.count(inferred_graph)) != before:
         before = now
         for rule in _RULES:
             for prefix in instances:
-                database.update(
+                store.update(
                     _PREFIXES
                     + rule.format(
                         inferred=inferred_graph,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from critmin import metrics, negotiation
 from critmin.executor import QueryPool, QueryTimeout, WorkerCrashed
 from critmin.namespaces import PREFIXES
+from critmin.negotiation import etag_matches, with_charset
 from critmin.query_errors import explain
 from critmin.query_text import RequestRejected, check_services, inspect_query
 from critmin.query_worker import QueryJob
@@ -19,7 +20,7 @@ from critmin.result_cache import CachedResult, ResultCache, cache_key
 from critmin.result_writers import GRAPH_MEDIA_TYPES, SOLUTION_MEDIA_TYPES
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import ProtocolRequest
-from critmin.store import LiveStore
+from critmin.store import LiveView
 from critmin.store.visibility import restrict
 
 # What each kind of result can be sent as: (media type, writer format), in the
@@ -86,20 +87,8 @@ def error_reply(status: int, message: str, **headers: str) -> Reply:
     return Reply(status, dict(headers), (message.rstrip() + "\n").encode())
 
 
-def with_charset(media_type: str) -> str:
-    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    candidates = [c.strip() for c in header.split(",")]
-    bare = etag.removeprefix("W/")
-    return "*" in candidates or any(c.removeprefix("W/") == bare for c in candidates)
-
-
 class SparqlService:
-    def __init__(self, settings: ServiceSettings, pool: QueryPool, live: LiveStore, cache: ResultCache,
+    def __init__(self, settings: ServiceSettings, pool: QueryPool, live: LiveView, cache: ResultCache,
                  public_graphs=None):  # fmt: skip
         self.settings = settings
         self.pool = pool

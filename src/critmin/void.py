@@ -9,7 +9,7 @@ from critmin import __version__, dcat_ap
 from critmin.dcat_ap import LICENSE, SPDX, CatalogSettings
 from critmin.dumps import Dump
 from critmin.namespaces import CM, DATASET_IRI
-from critmin.store import EmbeddedStore
+from critmin.store import ReadableStore
 from critmin.summary import citation
 
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
@@ -31,16 +31,16 @@ LINK_COUNT_QUERY = """SELECT (COUNT(*) AS ?n) WHERE {{
     SELECT DISTINCT ?s ?o WHERE {{ ?s <{predicate}> ?o FILTER STRSTARTS(STR(?o), "{target}") }} }}"""
 
 
-def count_union_triples(store: EmbeddedStore) -> int:
+def count_union_triples(store: ReadableStore) -> int:
     """Distinct triples of the public union, counted by the engine (not in Python)."""
     return _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {DISTINCT_TRIPLES} }}")
 
 
-def _count(store: EmbeddedStore, query: str) -> int:
+def _count(store: ReadableStore, query: str) -> int:
     return int(next(iter(store.query(query)))["n"].value)
 
 
-def describe_dataset(store: EmbeddedStore, base: str, dumps: list[Dump], modified: str | None,
+def describe_dataset(store: ReadableStore, base: str, dumps: list[Dump], modified: str | None,
                      release: str = "unreleased", catalog: CatalogSettings | None = None,
                      issued: str | None = None) -> rdflib.Graph:  # fmt: skip
     """VoID (statistics, linksets) and DCAT-AP 3.0.1 (catalog, service, distributions)."""

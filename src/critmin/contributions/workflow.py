@@ -52,10 +52,9 @@ from critmin.store.visibility import Visibility
 
 def public_view(location: str | Path):
     """A live store (embedded, read-only; or remote) whose queries see the public union only."""
-    from critmin.store import LiveStore
-    from critmin.store.remote import RemoteLiveStore, is_remote
+    from critmin.store import open_live
 
-    live = RemoteLiveStore(str(location)) if is_remote(location) else LiveStore(Path(location))
+    live = open_live(location)
     Visibility.of(live)
     return live
 

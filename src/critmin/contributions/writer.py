@@ -65,9 +65,7 @@ class DatasetWriter:
         and the inferences stale until the next public write or build."""
         hidden = self.visibility.hidden()
         store.update(f"CLEAR SILENT GRAPH <{INFERRED_GRAPH}>")
-        reasoning.materialise_with_rules(
-            store.database, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, hidden
-        )
+        reasoning.materialise_with_rules(store, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, hidden)
         self.live.changed()
 
     def public_change(self, store, operations: list[str], action: str) -> None:

@@ -22,15 +22,52 @@ from critmin.store.embedded import (
     point_current_at,
     write_database,
 )
+from critmin.store.interface import Capabilities, LiveView, ReadableStore, WritableStore
+from critmin.store.remote import RemoteError
+from critmin.store.skolem import skolemised
+
+
+def is_remote(location) -> bool:
+    """Whether a location names an engine (a URL) rather than a folder."""
+    from critmin.settings import is_url
+
+    return is_url(location)
+
+
+def open_live(location, *, writable: bool = False) -> LiveView:
+    """The live view of a store folder (embedded) or an engine's URL (remote): the one
+    place that decides which implementation a location gets."""
+    from pathlib import Path
+
+    if is_remote(location):
+        from critmin.store.remote import RemoteLiveStore
+
+        return RemoteLiveStore(str(location))
+    return LiveStore(Path(location), writable=writable)
+
+
+def open_store(location) -> ReadableStore:
+    """The current store at a folder or URL, for one-off reads (the CLI, derived documents)."""
+    return open_live(location).get()
+
 
 __all__ = [
     "CURRENT_LINK",
+    "Capabilities",
     "EmbeddedStore",
     "GraphSummary",
     "LiveStore",
+    "LiveView",
+    "ReadableStore",
+    "RemoteError",
     "StoreBusyError",
     "StoreMissingError",
+    "WritableStore",
+    "is_remote",
+    "open_live",
     "open_new_database",
+    "open_store",
     "point_current_at",
+    "skolemised",
     "write_database",
 ]

@@ -19,6 +19,8 @@ import pyoxigraph as ox
 
 from critmin import query_text
 from critmin.namespaces import DATASET_IRI, META_GRAPH, PREFIXES
+from critmin.store import visibility
+from critmin.store.interface import Capabilities
 
 CURRENT_LINK = "current"
 VERSION_QUERY = f"""
@@ -59,12 +61,12 @@ class GraphSummary:
 class EmbeddedStore:
     """A built critmin store on disk, read through pyoxigraph."""
 
-    blank_nodes_in_updates = True  # INSERT DATA may carry blank nodes
-
     def __init__(self, database: ox.Store, location: Path, writable: bool = False):
         self._db = database
         self.location = location
         self.writable = writable
+        folder = location.parent if location.name.startswith("db-") else None
+        self.capabilities = Capabilities(blank_nodes_in_updates=True, folder=folder)
         # The graphs a query sees when it names none (None: all of them, as their union).
         self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
 
@@ -98,8 +100,19 @@ class EmbeddedStore:
 
     @property
     def database(self) -> ox.Store:
-        """The pyoxigraph store itself, for bulk operations (reasoning)."""
+        """The pyoxigraph store itself, for the bulk loader (store/targets.py) only."""
         return self._db
+
+    def close(self) -> None:
+        """Release the database (a build renames its folder afterwards)."""
+        self._db = None
+
+    def storable(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """Quads as an INSERT DATA must carry them: unchanged (blank nodes are fine here)."""
+        return list(quads)
+
+    def count(self, graph: str) -> int:
+        return sum(1 for _ in self._db.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
     def graph_quads(self, graph: str) -> list[ox.Quad]:
         return list(self._db.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
@@ -117,18 +130,23 @@ class EmbeddedStore:
         engine would otherwise make HTTP requests while querying.
         """
         query_text.check_services(query_text.inspect_query(sparql), service_allowlist())
-        defaults = [ox.NamedNode(g) for g in default_graphs or ()]
-        named = [ox.NamedNode(g) for g in named_graphs or ()] or None
-        visible = self.visible_graphs() if self.visible_graphs is not None and not (defaults or named) else None
-        if visible is not None:
-            defaults = [ox.NamedNode(g) for g in visible]
-            named = list(defaults)
+        public = self.visible_graphs() if self.visible_graphs is not None else None
+        defaults, named = visibility.dataset(default_graphs or (), named_graphs or (), public)
+        return self.evaluate(sparql, default_graphs=defaults, named_graphs=named)
+
+    def evaluate(self, sparql: str, *, base_iri: str | None = None, default_graphs: Iterable[str] = (),
+                 named_graphs: Iterable[str] = ()) -> QueryResult:  # fmt: skip
+        """Evaluate on exactly this dataset (none: the union of all graphs), with the
+        predeclared prefixes. The query workers' entry point (they check SERVICE before)."""
+        defaults = [ox.NamedNode(g) for g in default_graphs]
+        named = [ox.NamedNode(g) for g in named_graphs]
         return self._db.query(
             sparql,
-            prefixes=PREFIXES,
+            prefixes=PREFIXES,  # predeclared, as WDQS does; the query's own PREFIX wins
+            base_iri=base_iri,
             use_default_graph_as_union=not (defaults or named),
             default_graph=defaults or None,
-            named_graphs=named,
+            named_graphs=named or None,
         )
 
     def named_graphs(self) -> list[str]:

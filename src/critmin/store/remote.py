@@ -26,8 +26,11 @@ import pyoxigraph as ox
 
 from critmin import query_text, settings
 from critmin.namespaces import CONTRIBUTED_PREFIX, DATASET_IRI, META_GRAPH, PREFIXES, SD_NAMED_GRAPH, SKOLEM_BASE
+from critmin.store import visibility
 from critmin.store.bulk_load import LoadError, UpdateLoader, loader_from_environment, update_batch
 from critmin.store.embedded import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist
+from critmin.store.interface import Capabilities
+from critmin.store.skolem import skolemised, unskolem
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -89,12 +92,13 @@ class RemoteStore:
     """A critmin store kept in a remote SPARQL 1.1 engine."""
 
     writable = True
-    blank_nodes_in_updates = False  # engines differ (Virtuoso refuses them): writers skolemise first
 
     def __init__(self, url: str, endpoint: Endpoint | None = None):
         self.endpoint = endpoint or Endpoint.from_environment(url)
         self.location = Path(url.replace("://", "_").replace("/", "_"))
         self.url = url
+        # Engines differ on blank nodes in updates (Virtuoso refuses them): see `storable`.
+        self.capabilities = Capabilities(blank_nodes_in_updates=False, engine_url=url)
         self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
         self._client = httpx.Client(timeout=self.endpoint.timeout)
 
@@ -111,11 +115,10 @@ class RemoteStore:
         """Evaluate SPARQL on the engine; without an explicit dataset, the visible graphs."""
         info = query_text.inspect_query(sparql)
         query_text.check_services(info, service_allowlist())
-        defaults, named = list(default_graphs or ()), list(named_graphs or ())
-        if not defaults and not named:
-            visible = self.visible_graphs() if self.visible_graphs else None
-            defaults = list(visible) if visible is not None else self.graph_names()
-            named = list(defaults)
+        public = self.visible_graphs() if self.visible_graphs else None
+        defaults, named = visibility.dataset(default_graphs or (), named_graphs or (), public)
+        if not defaults and not named:  # the engine holds graphs of its own: name critmin's
+            defaults = named = tuple(self.graph_names())
         form = [("query", query_text.with_default_prefixes(sparql, PREFIXES))]
         form += [("default-graph-uri", g) for g in defaults]
         form += [("named-graph-uri", g) for g in named]
@@ -181,6 +184,11 @@ class RemoteStore:
 
     # --- writes ----------------------------------------------------------------------
 
+    def storable(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """Quads as an INSERT DATA for this engine must carry them: blank nodes as skolem
+        IRIs (read back as blank nodes by every query of this class)."""
+        return list(skolemised(quads))
+
     def update(self, sparql: str) -> None:
         self.forget_cached()
         response = self._post(self.endpoint.update_url, [("update", sparql)], "*/*", auth=self.endpoint.auth)
@@ -208,40 +216,9 @@ class RemoteStore:
         finally:
             self.forget_cached()
 
-    @property
-    def database(self):
-        """What the rule reasoner needs: SPARQL Update and counting, over HTTP."""
-        return self
-
-    def quads_for_pattern(self, subject, predicate, obj, graph):
-        """Only the counting use of the reasoner is supported remotely."""
-        return range(self.count(graph.value))
-
     def count(self, graph: str) -> int:
         rows = self._raw_select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         return int(next(iter(rows))["n"].value)
-
-
-def skolemised(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
-    """Blank nodes as skolem IRIs (RDF 1.1 .well-known/genid): engines differ on blank
-    nodes in updates (Virtuoso refuses them in INSERT DATA and fails on RDF lists in
-    INSERT templates), and a skolem IRI keeps one node one node across batches."""
-    for quad in quads:
-        yield ox.Quad(skolem(quad.subject), quad.predicate, skolem(quad.object), quad.graph_name)
-
-
-def skolem(term):
-    """A blank node as its RDF 1.1 skolem IRI; other terms unchanged."""
-    if isinstance(term, ox.BlankNode):
-        return ox.NamedNode(f"{SKOLEM_BASE}{term.value}")
-    return term
-
-
-def unskolem(term):
-    """A skolem IRI of ours back as the blank node it stands for."""
-    if isinstance(term, ox.NamedNode) and term.value.startswith(SKOLEM_BASE):
-        return ox.BlankNode(term.value[len(SKOLEM_BASE) :])
-    return term
 
 
 def parse_graph_answer(content: bytes) -> RemoteTriples:

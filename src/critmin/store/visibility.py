@@ -106,6 +106,18 @@ def is_retraction_graph(graph: str) -> bool:
     return graph.startswith(CONTRIBUTION_GRAPH) and graph.endswith("/retractions")
 
 
+def dataset(defaults: Sequence[str], named: Sequence[str], public: Sequence[str] | None,
+            ) -> tuple[tuple[str, ...], tuple[str, ...]]:  # fmt: skip
+    """The dataset a query runs on: the one it names (already `restrict`ed), else the
+    public graphs as default graph (their union) and named graphs. Both empty: nothing
+    is hidden and none named, so the engine's own union of all graphs."""
+    if defaults or named:
+        return tuple(defaults), tuple(named)
+    if public is None:
+        return (), ()
+    return tuple(public), tuple(public)
+
+
 def is_public(graph: str, public: Sequence[str] | None) -> bool:
     """`public` None means nothing is hidden."""
     return public is None or graph in public

@@ -35,8 +35,7 @@ from critmin.result_cache import ResultCache
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import parse_request
 from critmin.sparql_service import EXPOSED_HEADERS, Reply, SparqlService, error_reply
-from critmin.store import LiveStore, StoreMissingError
-from critmin.store.remote import RemoteLiveStore
+from critmin.store import LiveView, StoreMissingError, open_live
 from critmin.tokens import TokenRegistry
 from critmin.validation_pool import ValidationPool
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
@@ -136,7 +135,7 @@ class Parts:
 
     config: ServiceSettings
     state_path: Path
-    live: LiveStore | RemoteLiveStore
+    live: LiveView
     pool: QueryPool | RemoteExecutor
     contributions: ContributionService
     sparql: SparqlService
@@ -145,17 +144,16 @@ class Parts:
 
 
 def open_parts(config: ServiceSettings) -> Parts:
-    if config.store_url:
-        state_path = settings.state_path_for(config.store_url)
-        live = RemoteLiveStore(config.store_url)
-        if live.get().dataset_version() is None:
-            raise StoreMissingError(Path(config.store_url))
-        pool = RemoteExecutor(live.store, tempfile.mkdtemp(prefix="critmin-spool-"), config.inline_result_bytes)
-    else:
-        state_path = config.store_path
-        live = LiveStore(config.store_path, writable=True)
-        live.get()  # fail early, with a clear message, if there is no built store
-        pool = QueryPool(config.store_path, config.query_workers, inline_limit=config.inline_result_bytes)
+    location = config.store_url or config.store_path
+    state_path = settings.state_path_for(location)
+    live = open_live(location, writable=True)
+    store = live.get()  # fail early, with a clear message, if there is no built store
+    if store.dataset_version() is None:
+        raise StoreMissingError(Path(str(location)))
+    spool = tempfile.mkdtemp(prefix="critmin-spool-")
+    folder = store.capabilities.folder  # query workers open an embedded store's folder; engines answer over HTTP
+    pool = (QueryPool(folder, config.query_workers, inline_limit=config.inline_result_bytes) if folder is not None
+            else RemoteExecutor(store, spool, config.inline_result_bytes))  # fmt: skip
     validators = ValidationPool()
     contributions = ContributionService(
         live, state_path, Limits(max_bytes=config.max_contribution_bytes), auto_publish=config.auto_publish,

@@ -19,6 +19,7 @@ from critmin.sparql_terms import is_iri
 from critmin.tokens import TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.bounded import off_loop
+from critmin.web.http import with_charset
 
 OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 
@@ -81,7 +82,7 @@ def create_router(graphs: GraphStore, tokens: TokenRegistry, base: str, max_byte
             return Response(f"no graph {graph}\n", 404, media_type="text/plain; charset=utf-8")
         key = next(k for k, m in GRAPH_MEDIA_TYPES.items() if m == media)
         body = ox.serialize(triples, format=GRAPH_FORMATS[key])
-        media_type = f"{media}; charset=utf-8" if media.startswith("text/") else media
+        media_type = with_charset(media)
         return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
     methods = ["GET", "HEAD", "PUT", "POST", "DELETE"]

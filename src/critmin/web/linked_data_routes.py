@@ -10,8 +10,6 @@ harvesters, and the document URL is still explicit.
 from __future__ import annotations
 
 import gzip
-import hashlib
-from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -35,11 +33,12 @@ from critmin.namespaces import (
     to_jsonld,
 )
 from critmin.rdf_input import to_rdflib_graph
-from critmin.store import LiveStore
+from critmin.store import LiveView
 from critmin.store.visibility import is_public
 from critmin.templating import render
 from critmin.web import finding
 from critmin.web.bounded import RETRY_AFTER, off_loop
+from critmin.web.http import Conditional, http_date, with_charset
 from critmin.web.search_routes import current_index
 
 REPRESENTATIONS = {  # suffix: (media type, rdflib format)
@@ -85,47 +84,7 @@ def not_acceptable(offers: list[str]) -> Response:
                     media_type="text/plain; charset=utf-8")  # fmt: skip
 
 
-class Conditional:
-    """ETag and Last-Modified for a response, and the 304 answer to a revalidation."""
-
-    def __init__(self, request: Request, tag_parts: tuple, modified: str | None):
-        digest = hashlib.sha256(repr(tag_parts).encode()).hexdigest()[:24]
-        self.etag = f'W/"{digest}"'
-        self.modified = modified
-        self.request = request
-
-    def headers(self) -> dict[str, str]:
-        headers = {"ETag": self.etag, "Cache-Control": "no-cache"}
-        if self.modified:
-            headers["Last-Modified"] = self.modified
-        return headers
-
-    def not_modified(self) -> Response | None:
-        match = self.request.headers.get("if-none-match")
-        if match:
-            tags = {t.strip().removeprefix("W/") for t in match.split(",")}
-            if self.etag.removeprefix("W/") in tags or "*" in tags:
-                return Response(status_code=304, headers=self.headers())
-            return None
-        since = self.request.headers.get("if-modified-since")
-        if since and self.modified:
-            try:
-                if parsedate_to_datetime(self.modified) <= parsedate_to_datetime(since):
-                    return Response(status_code=304, headers=self.headers())
-            except (TypeError, ValueError):
-                return None
-        return None
-
-
-def http_date(iso: str | None) -> str | None:
-    if not iso:
-        return None
-    from datetime import datetime
-
-    return format_datetime(datetime.fromisoformat(iso.replace("Z", "+00:00")), usegmt=True)
-
-
-def create_router(live: LiveStore, base_url: str, store_path: Path, derived: DerivedDocuments,
+def create_router(live: LiveView, base_url: str, store_path: Path, derived: DerivedDocuments,
                   budget: float = 10.0, public_graphs=lambda: None) -> APIRouter:  # fmt: skip
     """The routes; every store or disk access runs off the event loop within `budget` s."""
     router = APIRouter()
@@ -136,7 +95,7 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
     def rdf_response(graph: rdflib.Graph, key: str, headers: dict[str, str]) -> Response:
         media, fmt = REPRESENTATIONS[key]
         body = to_jsonld(graph) if key == "jsonld" else graph.serialize(format=fmt, encoding="utf-8")
-        media_type = f"{media}; charset=utf-8" if media.startswith("text/") else media
+        media_type = with_charset(media)
         return Response(body, media_type=media_type, headers=headers)
 
     def alternates(path: str, keys: list[str]) -> dict[str, str]:
@@ -342,7 +301,7 @@ def create_router(live: LiveStore, base_url: str, store_path: Path, derived: Der
             return answer
         media = REPRESENTATIONS[key][0]
         return FileResponse(current.void_file(key), headers={**conditional.headers(), "Vary": "Accept"},
-                            media_type=f"{media}; charset=utf-8" if media.startswith("text/") else media)  # fmt: skip
+                            media_type=with_charset(media))  # fmt: skip
 
     @router.get("/dumps/", summary="the current release's dumps")
     async def dump_index() -> Response:

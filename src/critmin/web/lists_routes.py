@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from critmin.lists import compare as lists
-from critmin.store import LiveStore
+from critmin.store import LiveView
 from critmin.templating import render
 from critmin.web.bounded import off_loop
 from critmin.web.problems import problem
@@ -27,7 +27,7 @@ def _csv(records: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-def create_router(live: LiveStore, budget: float = 10.0) -> APIRouter:
+def create_router(live: LiveView, budget: float = 10.0) -> APIRouter:
     router = APIRouter()
 
     @router.get("/lists", summary="every critical-mineral list, as a timeline")

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from critmin import summary as facts
 from critmin.derived import DerivedDocuments
 from critmin.namespaces import PREFIXES
-from critmin.store import LiveStore
+from critmin.store import LiveView
 from critmin.templating import render
 from critmin.web.bounded import off_loop
 from critmin.web.linked_data_routes import not_ready
@@ -32,7 +32,7 @@ def bibtex(summary: dict, base_url: str) -> str:
             f"  note = {{Served at {base_url}/. Licence CC BY 4.0}}\n}}\n")  # fmt: skip
 
 
-def create_router(derived: DerivedDocuments, live: LiveStore, base_url: str, budget: float = 10.0) -> APIRouter:
+def create_router(derived: DerivedDocuments, live: LiveView, base_url: str, budget: float = 10.0) -> APIRouter:
     router = APIRouter()
 
     def summary() -> dict:

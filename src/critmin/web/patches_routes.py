@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from critmin import patches
 from critmin.web.bounded import off_loop
+from critmin.web.http import Conditional
 from critmin.web.problems import problem
 
 
@@ -31,12 +32,9 @@ def create_router(state_path: Path, base_url: str, budget: float = 10.0) -> APIR
         if found is None:
             return problem(404, f"no patch file {name[:100]!r}; the patches are listed at /patches/")
         path, digest = found
-        etag = f'"{digest}"'
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"}
-        if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
-            return Response(status_code=304, headers=headers)
-        if request.headers.get("if-modified-since") and "if-none-match" not in request.headers:
-            return Response(status_code=304, headers=headers)  # an immutable file never changed since
-        return FileResponse(path, media_type="application/gzip", headers=headers)  # N-Quads inside
+        conditional = Conditional(request, strong=digest, immutable=True)  # a patch never changes
+        if (answer := conditional.not_modified()) is not None:
+            return answer
+        return FileResponse(path, media_type="application/gzip", headers=conditional.headers())  # N-Quads inside
 
     return router
