@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import json
 
 import pyoxigraph as ox
 
 from critmin.contributions import ContributionError, ContributionService, media_format
+from critmin.errors import RequestError
 from critmin.namespaces import DATASET_IRI, GRAPH, META_GRAPH, SD_NAMED_GRAPH
 from critmin.parse_guard import RdfInputError, TooManyQuads
 from critmin.sparql_terms import is_iri
@@ -123,9 +125,9 @@ def listing(operation: str, graph: str) -> str:
     return f"{operation} DATA {{ GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <{SD_NAMED_GRAPH}> <{graph}> }} }}"
 
 
-class GateRejected(Exception):
-    """The data does not conform to the shapes."""
+class GateRejected(RequestError):
+    """The data does not conform to the shapes: 422 with the report."""
 
     def __init__(self, report):
-        super().__init__("the data does not conform to the shapes")
+        super().__init__("the data does not conform to the shapes", 422, report=json.loads(report.to_json()))
         self.report = report

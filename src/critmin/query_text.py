@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from critmin.errors import RequestError
+
 # pyoxigraph's SPARQL parser recurses on nesting and segfaults near 10,000 levels
 # (a crashed worker, or the service itself for a query it parses in-process).
 MAX_NESTING = 100
@@ -34,12 +36,8 @@ _TOKEN = re.compile(
 )
 
 
-class RequestRejected(ValueError):
-    """A request refused before evaluation; `status` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class RequestRejected(RequestError):
+    """A query request refused before evaluation."""
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ returns a Reply (status, headers, body or file) that the HTTP layer sends as is.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
 from critmin import metrics, negotiation
+from critmin.errors import PROBLEM_JSON, problem_document
 from critmin.executor import QueryPool, QueryTimeout, WorkerCrashed
 from critmin.namespaces import PREFIXES
 from critmin.negotiation import etag_matches, with_charset
@@ -81,10 +83,12 @@ class Reply:
     body: bytes = b""
     file_path: str | None = None
     media_type: str = "text/plain; charset=utf-8"
+    problem: dict | None = None  # an error's problem document, rendered as the client asks (web/problems.py)
 
 
 def error_reply(status: int, message: str, **headers: str) -> Reply:
-    return Reply(status, dict(headers), (message.rstrip() + "\n").encode())
+    document = problem_document(status, message.rstrip())
+    return Reply(status, dict(headers), json.dumps(document).encode(), media_type=PROBLEM_JSON, problem=document)
 
 
 class SparqlService:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from critmin.errors import RequestError
 from critmin.parse_guard import TooManyQuads
 from critmin.rdf_input import RdfInputError
 from critmin.sparql_terms import is_iri
@@ -32,12 +33,8 @@ FORMAT_NAMES = {
 }
 
 
-class ContributionError(Exception):
-    """A request that cannot be carried out; `status` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
+class ContributionError(RequestError):
+    """A contribution, Graph Store or curation request that cannot be carried out."""
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ class SheetError(RequestError):
     """The table or its metadata cannot become a list; `entries` is the per-entry table."""
 
     def __init__(self, message: str, status: int = 400, entries: list[dict] | None = None):
-        super().__init__(message, status)
+        super().__init__(message, status, entries=entries or [])
         self.entries = entries or []
 
 

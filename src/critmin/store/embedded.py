@@ -130,8 +130,10 @@ class EmbeddedStore:
         engine would otherwise make HTTP requests while querying.
         """
         query_text.check_services(query_text.inspect_query(sparql), service_allowlist())
-        public = self.visible_graphs() if self.visible_graphs is not None else None
-        defaults, named = visibility.dataset(default_graphs or (), named_graphs or (), public)
+        defaults, named = tuple(default_graphs or ()), tuple(named_graphs or ())
+        # asked only when the query names no dataset (the policy itself queries named graphs)
+        public = self.visible_graphs() if self.visible_graphs is not None and not (defaults or named) else None
+        defaults, named = visibility.dataset(defaults, named, public)
         return self.evaluate(sparql, default_graphs=defaults, named_graphs=named)
 
     def evaluate(self, sparql: str, *, base_iri: str | None = None, default_graphs: Iterable[str] = (),

@@ -115,8 +115,9 @@ class RemoteStore:
         """Evaluate SPARQL on the engine; without an explicit dataset, the visible graphs."""
         info = query_text.inspect_query(sparql)
         query_text.check_services(info, service_allowlist())
-        public = self.visible_graphs() if self.visible_graphs else None
-        defaults, named = visibility.dataset(default_graphs or (), named_graphs or (), public)
+        defaults, named = tuple(default_graphs or ()), tuple(named_graphs or ())
+        public = self.visible_graphs() if self.visible_graphs and not (defaults or named) else None
+        defaults, named = visibility.dataset(defaults, named, public)
         if not defaults and not named:  # the engine holds graphs of its own: name critmin's
             defaults = named = tuple(self.graph_names())
         form = [("query", query_text.with_default_prefixes(sparql, PREFIXES))]

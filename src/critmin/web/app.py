@@ -15,16 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from critmin import __version__, metrics, queries, settings
 from critmin.contributions import ContributionService, Limits
 from critmin.derived import DerivedDocuments
+from critmin.errors import RequestError
 from critmin.executor import QueryPool
 from critmin.executor_remote import RemoteExecutor
 from critmin.graph_store import GraphStore
@@ -47,6 +50,8 @@ from critmin.web.linked_data_routes import create_router
 from critmin.web.lists_routes import create_router as lists_router
 from critmin.web.pages_routes import create_router as pages_router
 from critmin.web.patches_routes import create_router as patches_router
+from critmin.web.problems import REQUEST_ACCEPT, from_error, problem
+from critmin.web.problems import render as render_problem
 from critmin.web.search_routes import create_router as search_router
 from critmin.web.search_routes import current_index
 from critmin.web.security_headers import SecurityHeadersMiddleware
@@ -59,7 +64,10 @@ def remove_file(path: str) -> None:
         os.unlink(path)
 
 
-def to_response(reply: Reply) -> Response:
+def to_response(reply: Reply, accept: str | None = None) -> Response:
+    """A service reply as a response; an error's problem document rendered for `accept`."""
+    if reply.problem is not None:
+        return render_problem(reply.problem, accept, reply.headers)
     if reply.file_path:
         return FileResponse(
             reply.file_path,
@@ -92,13 +100,15 @@ class ClientMiddleware:
         forwarded = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"), None)
         address = client_address(peer[0] if peer else None, forwarded, self.trusted)
         scope.setdefault("state", {})["client_address"] = address
+        accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept"), None)
+        REQUEST_ACCEPT.set(accept)  # how this request's errors are rendered (web/problems.py)
         if scope["path"] not in ("/health", "/ready"):
             wait = self.limiter.retry_after(address)
             if wait is not None:
                 metrics.RATE_LIMITED.labels("requests").inc()
                 seconds = self.limiter.header_value(wait)
                 response = to_response(
-                    error_reply(429, f"too many requests; retry in {seconds} s", **{"Retry-After": seconds})
+                    error_reply(429, f"too many requests; retry in {seconds} s", **{"Retry-After": seconds}), accept
                 )
                 await response(scope, receive, send)
                 return
@@ -106,7 +116,7 @@ class ClientMiddleware:
             if not self.uploads.acquire(address):
                 metrics.RATE_LIMITED.labels("uploads").inc()
                 response = to_response(error_reply(429, "this client already has an upload in progress",
-                                                   **{"Retry-After": "1"}))  # fmt: skip
+                                                   **{"Retry-After": "1"}), accept)  # fmt: skip
                 await response(scope, receive, send)
                 return
             try:
@@ -185,10 +195,29 @@ def install_middleware(app: FastAPI, config: ServiceSettings) -> None:
     app.add_middleware(HeadMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
 
-    async def overrun(_: Request, error: Overrun) -> Response:
-        return to_response(error_reply(503, str(error), **{"Retry-After": str(RETRY_AFTER)}))
+    async def overrun(request: Request, error: Overrun) -> Response:
+        reply = error_reply(503, str(error), **{"Retry-After": str(RETRY_AFTER)})
+        return to_response(reply, request.headers.get("accept"))
 
     app.add_exception_handler(Overrun, overrun)
+
+    async def framework_error(request: Request, error: StarletteHTTPException) -> Response:
+        """The framework's own refusals (unknown route, method not allowed) as problems too."""
+        return problem(
+            error.status_code, str(error.detail), headers=error.headers, accept=request.headers.get("accept")
+        )
+
+    async def invalid_parameters(request: Request, error: RequestValidationError) -> Response:
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        return problem(422, f"invalid request parameters: {where}", accept=request.headers.get("accept"))
+
+    async def refused(request: Request, error: RequestError) -> Response:
+        """A RequestError no route caught: the one mapping from the hierarchy to a status."""
+        return from_error(error, request.headers.get("accept"))
+
+    app.add_exception_handler(StarletteHTTPException, framework_error)
+    app.add_exception_handler(RequestValidationError, invalid_parameters)
+    app.add_exception_handler(RequestError, refused)
 
 
 async def watch_for_new_data(derived: DerivedDocuments, every: float = 2.0) -> None:
@@ -261,6 +290,7 @@ def add_core_routes(app: FastAPI, parts: Parts) -> None:
 
     @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
     async def sparql_endpoint(request: Request) -> Response:
+        accept = request.headers.get("accept")
         try:
             body = await read_body(request, config.max_query_bytes)
             protocol_request = parse_request(
@@ -270,23 +300,24 @@ def add_core_routes(app: FastAPI, parts: Parts) -> None:
                 body,
             )
         except BodyTooLarge:
-            return to_response(error_reply(413, f"the request body is larger than {config.max_query_bytes} bytes"))
+            return to_response(error_reply(413, f"the request body is larger than {config.max_query_bytes} bytes"),
+                               accept)  # fmt: skip
         except BodyIncomplete as incomplete:
-            return to_response(error_reply(400, str(incomplete)))
+            return to_response(error_reply(400, str(incomplete)), accept)
         except RequestRejected as rejected:
-            return to_response(error_reply(rejected.status, str(rejected)))
+            return to_response(error_reply(rejected.status, str(rejected)), accept)
         client = request.state.client_address
         if not query_slots.acquire(client):
             metrics.RATE_LIMITED.labels("queries").inc()
             message = f"this client already has {query_slots.per_client} queries running; wait for one to finish"
-            return to_response(error_reply(429, message, **{"Retry-After": "1"}))
+            return to_response(error_reply(429, message, **{"Retry-After": "1"}), accept)
         try:
             reply = await sparql.handle(
                 protocol_request, request.headers.get("accept"), request.headers.get("if-none-match")
             )
         finally:
             query_slots.release(client)
-        return to_response(reply)
+        return to_response(reply, accept)
 
     @app.get("/health", summary="liveness: answers from memory, whatever else runs")
     async def health() -> JSONResponse:

@@ -12,6 +12,7 @@ evaluates a user's query goes to the killable worker pool instead.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import os
 from collections.abc import Callable
@@ -40,6 +41,8 @@ _THREADS = ThreadPoolExecutor(max_workers=int(os.environ.get("CRITMIN_ROUTE_THRE
 async def off_loop(fn: Callable[..., T], *args, budget: float) -> T:
     loop = asyncio.get_running_loop()
     try:
-        return await asyncio.wait_for(loop.run_in_executor(_THREADS, functools.partial(fn, *args)), budget)
+        # run in a copy of the request's context (its Accept decides how errors render)
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await asyncio.wait_for(loop.run_in_executor(_THREADS, call), budget)
     except TimeoutError:
         raise Overrun(budget) from None

@@ -14,16 +14,14 @@ from fastapi.responses import JSONResponse, Response
 
 from critmin import metrics, negotiation
 from critmin.contributions import ContributionError, ContributionService, Record
+from critmin.errors import RequestError
 from critmin.html_views import page
 from critmin.sparql_terms import is_iri
 from critmin.spreadsheets import csv_list
 from critmin.tokens import Principal, TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.bounded import off_loop
-
-
-def problem(status: int, message: str, **headers: str) -> JSONResponse:
-    return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
+from critmin.web.problems import from_error, problem
 
 
 def record_json(record: Record, base: str, withdrawal_request: dict | None = None) -> dict:
@@ -41,6 +39,7 @@ def record_json(record: Record, base: str, withdrawal_request: dict | None = Non
 REPORT_OFFERS = ["application/json", "text/turtle", "application/ld+json", "text/html"]
 
 
+HIDDEN = "no contribution {} (unpublished ones need their contributor's token)"
 READ_BUDGET = 10.0  # seconds for a listing or a record read (the store work runs in a thread)
 
 
@@ -87,23 +86,23 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         return authenticate(request)
 
     def guarded(handler):
+        """Refusals as problem details (web/problems.py), rendered as the client asks."""
+
         @functools.wraps(handler)
         async def wrapper(request: Request, *args, **kwargs):
+            accept = request.headers.get("accept")
             try:
                 return await handler(request, *args, **kwargs)
             except PermissionError as denied:
                 status, message = denied.args
-                headers = {"WWW-Authenticate": 'Bearer realm="critmin"'} if status == 401 else {}
-                return problem(status, message, **headers)
+                headers = {"WWW-Authenticate": 'Bearer realm="critmin"'} if status == 401 else None
+                return problem(status, message, headers=headers, accept=accept)
             except BodyTooLarge:
-                return problem(413, f"the body is larger than {max_bytes} bytes")
+                return problem(413, f"the body is larger than {max_bytes} bytes", accept=accept)
             except BodyIncomplete as incomplete:
-                return problem(400, str(incomplete))
-            except ContributionError as error:
-                return problem(error.status, str(error))
-            except csv_list.SheetError as error:
-                body = {"status": error.status, "error": str(error), "entries": error.entries}
-                return JSONResponse(body, status_code=error.status)
+                return problem(400, str(incomplete), accept=accept)
+            except RequestError as error:  # the workflow's, a spreadsheet's (with its entries)
+                return from_error(error, accept)
 
         return wrapper
 
@@ -164,7 +163,9 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
         if record is None or not record.visible_to(optional_principal(request)):
             # Unpublished contributions are private to their contributor and the curators;
             # to anyone else they do not exist (404, not 403, which would confirm them).
-            return problem(404, f"no contribution {identifier} (unpublished ones need their contributor's token)")
+            raise ContributionError(
+                f"no contribution {identifier} (unpublished ones need their contributor's token)", 404
+            )
         return await off_loop(report_response, request, record, 200, {}, budget=READ_BUDGET)
 
     @router.get(
@@ -174,7 +175,9 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
     async def data(request: Request, identifier: str) -> Response:
         record = await off_loop(service.get, identifier, budget=READ_BUDGET)
         if record is None or not record.visible_to(optional_principal(request)):
-            return problem(404, f"no contribution {identifier} (unpublished ones need their contributor's token)")
+            raise ContributionError(
+                f"no contribution {identifier} (unpublished ones need their contributor's token)", 404
+            )
         triples = await off_loop(service.triples, record, budget=READ_BUDGET)
         return Response(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), media_type="application/n-triples")
 

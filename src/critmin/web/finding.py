@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from critmin.linked_data import PUBLIC_BASE, local_path
 from critmin.search.engine import SearchIndex
 from critmin.templating import render
+from critmin.web.problems import problem
 from critmin.web.search_routes import hit_view, wants_json
 
 PAGE_SIZE = 100  # resources per page of a folder listing
@@ -22,7 +23,7 @@ def unknown_iri(index: SearchIndex | None, resource_path: str, iri: str, key: st
         if right is not None and right != iri:
             return RedirectResponse(local_path(right) or right, status_code=301)
     if key != "html" or index is None:
-        return Response(f"nothing is known about {iri}\n", 404, media_type="text/plain; charset=utf-8")
+        return problem(404, f"nothing is known about {iri}")
     folder, _, last = resource_path.rstrip("/").rpartition("/")
     guess = last.replace("-", " ").replace("_", " ")
     hits = [hit_view(index, h) for h in index.search(guess, limit=5)]
@@ -37,7 +38,7 @@ def folder_listing(request: Request, index: SearchIndex, folder_path: str) -> Re
     inside = [r for r in index.records if r.iri.startswith(namespace) and "/" not in r.iri[len(namespace) :]]
     records = sorted(inside, key=lambda r: (r.name.casefold(), r.iri))
     if not records:
-        return Response(f"no resources under {namespace}\n", 404, media_type="text/plain; charset=utf-8")
+        return problem(404, f"no resources under {namespace}")
     pages = -(-len(records) // PAGE_SIZE)
     number = request.query_params.get("page", "1")
     page = min(max(1, int(number)), pages) if number.isdigit() else 1

@@ -5,21 +5,21 @@ in critmin.graph_store."""
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from critmin import negotiation
-from critmin.contributions import ContributionError
-from critmin.graph_store import GateRejected, GraphStore
+from critmin.errors import RequestError
+from critmin.graph_store import GraphStore
 from critmin.result_writers import GRAPH_FORMATS, GRAPH_MEDIA_TYPES
 from critmin.sparql_terms import is_iri
 from critmin.tokens import TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.bounded import off_loop
 from critmin.web.http import with_charset
+from critmin.web.problems import from_error, problem
 
 OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 
@@ -42,11 +42,11 @@ def create_router(graphs: GraphStore, tokens: TokenRegistry, base: str, max_byte
         return principal.name
 
     async def handle(request: Request, path: str | None) -> Response:
-        graph = graph_iri(request, path)
+        graph, accept = graph_iri(request, path), request.headers.get("accept")
         if graph is None:
-            return JSONResponse({"error": "name the graph: ?graph=IRI, or use /store/{path}"}, 400)
+            return problem(400, "name the graph: ?graph=IRI, or use /store/{path}", accept=accept)
         if not is_iri(graph):
-            return JSONResponse({"error": f"the graph name {graph[:200]!r} is not an absolute IRI"}, 400)
+            return problem(400, f"the graph name {graph[:200]!r} is not an absolute IRI", accept=accept)
         try:
             if request.method in ("GET", "HEAD"):
                 return await off_loop(read, request, graph, budget=10.0)
@@ -62,24 +62,22 @@ def create_router(graphs: GraphStore, tokens: TokenRegistry, base: str, max_byte
             return Response(status_code=201 if created else 204, headers={"Location": graph} if created else {})
         except PermissionError as denied:
             status, message = denied.args
-            headers = {"WWW-Authenticate": 'Bearer realm="critmin"'} if status == 401 else {}
-            return JSONResponse({"error": message}, status, headers=headers)
+            headers = {"WWW-Authenticate": 'Bearer realm="critmin"'} if status == 401 else None
+            return problem(status, message, headers=headers, accept=accept)
         except BodyTooLarge:
-            return JSONResponse({"error": f"the body is larger than {max_bytes} bytes"}, 413)
+            return problem(413, f"the body is larger than {max_bytes} bytes", accept=accept)
         except BodyIncomplete as incomplete:
-            return JSONResponse({"error": str(incomplete)}, 400)
-        except ContributionError as error:
-            return JSONResponse({"error": str(error)}, error.status)
-        except GateRejected as rejected:
-            return JSONResponse({"error": str(rejected), "report": json.loads(rejected.report.to_json())}, 422)
+            return problem(400, str(incomplete), accept=accept)
+        except RequestError as error:  # the gate's refusal carries its report
+            return from_error(error, accept)
 
     def read(request: Request, graph: str) -> Response:
         media = negotiation.choose(request.headers.get("accept"), OFFERS)
         if media is None:
-            return Response(f"available: {', '.join(OFFERS)}\n", 406, media_type="text/plain; charset=utf-8")
+            return problem(406, f"available: {', '.join(OFFERS)}")
         triples = graphs.triples(graph)
         if triples is None:
-            return Response(f"no graph {graph}\n", 404, media_type="text/plain; charset=utf-8")
+            return problem(404, f"no graph {graph}", accept=request.headers.get("accept"))
         key = next(k for k, m in GRAPH_MEDIA_TYPES.items() if m == media)
         body = ox.serialize(triples, format=GRAPH_FORMATS[key])
         media_type = with_charset(media)

@@ -39,6 +39,7 @@ from critmin.templating import render
 from critmin.web import finding
 from critmin.web.bounded import RETRY_AFTER, off_loop
 from critmin.web.http import Conditional, http_date, with_charset
+from critmin.web.problems import problem
 from critmin.web.search_routes import current_index
 
 REPRESENTATIONS = {  # suffix: (media type, rdflib format)
@@ -74,14 +75,13 @@ def choose(request: Request, suffix: str | None, offers: list[str]) -> str | Non
 
 
 def not_ready(what: str) -> Response:
-    return Response(f"{what} is being made for the current data; try again in a few seconds\n", 503,
-                    headers={"Retry-After": str(RETRY_AFTER)}, media_type="text/plain; charset=utf-8")  # fmt: skip
+    return problem(503, f"{what} is being made for the current data; try again in a few seconds",
+                   headers={"Retry-After": str(RETRY_AFTER)})  # fmt: skip
 
 
 def not_acceptable(offers: list[str]) -> Response:
     available = ", ".join(REPRESENTATIONS[k][0] for k in offers)
-    return Response(f"none of the accepted media types can be produced; available: {available}\n", 406,
-                    media_type="text/plain; charset=utf-8")  # fmt: skip
+    return problem(406, f"none of the accepted media types can be produced; available: {available}")
 
 
 def create_router(live: LiveView, base_url: str, store_path: Path, derived: DerivedDocuments,
@@ -109,7 +109,7 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
                   '</.well-known/void>; rel="describedby"; type="text/turtle"']  # fmt: skip
         return ", ".join(parts)
 
-    def gone(store, iri: str) -> Response | None:
+    def gone(store, iri: str, accept: str | None) -> Response | None:
         """410 for a resource the feed deleted or a withdrawal retired (a record says so
         even when the feed never saw the resource), with the reason and a
         `successor-version` link when the withdrawal gave one. None: never here."""
@@ -117,7 +117,7 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
         rows = list(store.query(retirement_query(iri), named_graphs=[RECORDS_GRAPH]))
         if not removed and not rows:
             return None
-        text, headers = f"{iri} was withdrawn on {removed or rows[0]['at'].value}.", {}
+        text, headers, extra = f"{iri} was withdrawn on {removed or rows[0]['at'].value}.", {}, {}
         if removed:
             text += " The change feed at /changes says so."
         if rows:
@@ -126,13 +126,15 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
             text += f"\nIt was retired by contribution {contribution} (/contributions/{contribution})."
             if row["reason"] is not None:
                 text += f"\nReason: {row['reason'].value}"
+                extra["reason"] = row["reason"].value
             if row["successor"] is not None:
                 target = row["successor"].value
                 if target.startswith(CONTRIBUTION_ID):
                     target = f"{base_url}/contributions/{target.removeprefix(CONTRIBUTION_ID)}"
                 text += f"\nSuccessor: {target}"
+                extra["successor"] = target
                 headers["Link"] = f'<{target}>; rel="successor-version"'
-        return Response(text + "\n", 410, headers=headers, media_type="text/plain; charset=utf-8")
+        return problem(410, text, headers=headers, accept=accept, **extra)
 
     def render_resource(request: Request, kind: str, resource_path: str, key: str, offers: list[str]) -> Response:
         """Describe and render one resource (blocking: runs in a thread)."""
@@ -143,7 +145,7 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
         if description is None and kind == "graph" and is_public(iri, public_graphs()):
             return graph_document(request, store, iri, service_path, key, offers)
         if description is None:
-            if (answer := gone(store, iri)) is not None:
+            if (answer := gone(store, iri, request.headers.get("accept"))) is not None:
                 return answer
             return unknown(kind, resource_path, iri, key)
         conditional = Conditional(request, (store.dataset_version(), iri, key), modified())
@@ -155,8 +157,8 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
         }
         if linked_data.is_retired(description):
             headers["Link"] += f', <{description.replaced_by}>; rel="successor-version"'
-            return Response(f"{iri} is retired; it was replaced by {description.replaced_by}\n", 410,
-                            headers=headers, media_type="text/plain; charset=utf-8")  # fmt: skip
+            return problem(410, f"{iri} is retired; it was replaced by {description.replaced_by}", headers=headers,
+                           accept=request.headers.get("accept"), successor=description.replaced_by)  # fmt: skip
         if (answer := conditional.not_modified()) is not None:
             return answer
         more = None
@@ -186,7 +188,7 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
         described: its contents, as the service description and the feed name it."""
         quads = store.graph_quads(iri) if iri in store.named_graphs() else []
         if not quads:
-            return Response(f"nothing is known about {iri}\n", 404, media_type="text/plain; charset=utf-8")
+            return problem(404, f"nothing is known about {iri}")
         conditional = Conditional(request, (store.dataset_version(), iri, key), modified())
         if (answer := conditional.not_modified()) is not None:
             return answer
@@ -267,7 +269,7 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
     async def ontology_version(request: Request, version: str) -> Response:
         number, suffix = split_suffix(version)
         if number != await off_loop(version_of, str(ONTOLOGY_GRAPH), budget=budget):
-            return Response(f"no ontology version {number}\n", 404, media_type="text/plain; charset=utf-8")
+            return problem(404, f"no ontology version {number}")
         stem = f"/ontology/{number}"
         return await document(request, stem, suffix, str(ONTOLOGY_GRAPH), ONTOLOGY_IRI, html_views.ontology_page)
 
@@ -317,7 +319,7 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
         RDF by URL cannot read application/gzip)."""
         path = dumps.find_dump(store_path, name + ".gz")
         if path is None:
-            return Response(f"no dump {name}\n", 404, media_type="text/plain; charset=utf-8")
+            return problem(404, f"no dump {name}")
         media = "application/n-triples" if name.endswith(".nt") else "application/n-quads"
         headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
         if "gzip" in request.headers.get("accept-encoding", "").lower():
@@ -345,12 +347,12 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
                 if wanted + ".gz" == suffix:
                     target = dump.file_name.removesuffix(".gz")
                     return RedirectResponse(f"/dumps/{target}", 302, headers={"Cache-Control": "no-cache"})
-            return Response(f"no dump {name}\n", 404, media_type="text/plain; charset=utf-8")
+            return problem(404, f"no dump {name}")
         if name.endswith((".nt", ".nq")):
             return plain_dump(request, name)
         path = dumps.find_dump(store_path, name)
         if path is None:
-            return Response(f"no dump {name}\n", 404, media_type="text/plain; charset=utf-8")
+            return problem(404, f"no dump {name}")
         media = "text/plain; charset=utf-8" if name.endswith(".sha256") else (
             "application/gzip" if name.endswith(".gz") else "text/turtle; charset=utf-8")  # fmt: skip
         return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=31536000, immutable"})
@@ -363,7 +365,7 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
         else:
             content = log.page(base_url, number)
             if content is None:
-                return Response(f"no page {number}\n", 404, media_type="text/plain; charset=utf-8")
+                return problem(404, f"no page {number}")
             conditional = Conditional(request, ("changes", number, len(content["orderedItems"])), None)
         if (answer := conditional.not_modified()) is not None:
             return answer
