@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
+from critmin import formats
 from critmin.namespaces import DATASET_IRI, ID
 
 VCARD = rdflib.Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -22,8 +23,7 @@ DCATAP = rdflib.Namespace("http://data.europa.eu/r5r/")
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 EU = "http://publications.europa.eu/resource/authority/"
 LICENSE = rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
-FILE_TYPES = {"application/n-quads": "RDF_N_QUADS", "application/n-triples": "RDF_N_TRIPLES",
-              "text/turtle": "RDF_TURTLE"}  # fmt: skip
+FILE_TYPES = {f.media_type: f.eu_file_type for f in formats.RDF if f.eu_file_type}
 KEYWORDS = ["critical minerals", "critical raw materials", "mineral commodities", "supply chains",
             "knowledge graph", "linked data"]  # fmt: skip
 PUBLISHER_TYPES = "http://purl.org/adms/publishertype/"

@@ -13,6 +13,7 @@ import rdflib
 from markupsafe import Markup
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
+from critmin import formats
 from critmin.linked_data import Description, local_path
 from critmin.namespaces import PREFIXES
 from critmin.templating import render
@@ -75,8 +76,7 @@ def graph_page(iri: str, triples: int, alternates: dict[str, str]) -> str:
 
 
 def formats_line(alternates: dict[str, str]) -> str:
-    names = {"text/turtle": "Turtle", "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD",
-             "application/rdf+xml": "RDF/XML"}  # fmt: skip
+    names = {formats.BY_KEY[k].media_type: formats.BY_KEY[k].name for k in formats.DOCUMENTS}
     items = "".join(f'<a href="{escape(h)}">{names.get(m, m)}</a>' for m, h in alternates.items() if m in names)
     return f'<p class="formats">Also as: {items}</p>'
 

@@ -11,22 +11,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
+from critmin import formats
 from critmin.parse_guard import RdfInputError, parse_bounded
 
 __all__ = ["RdfInputError", "format_for_path", "parse_file", "parse_quads"]
 
-FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".json": ox.RdfFormat.JSON_LD,
-}
+FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {s: f.oxigraph for s, f in formats.RDF_BY_SUFFIX.items()}
 
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -18,38 +18,16 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from critmin import formats
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-# Result format keys and their media types.
-SOLUTION_MEDIA_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_MEDIA_TYPES = {
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-    "trig": "application/trig",
-    "nquads": "application/n-quads",
-}
-GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
-BOOLEAN_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
+# Result format keys and their media types and writers: from the one format table.
+SOLUTION_MEDIA_TYPES = formats.media_types("solutions")
+GRAPH_MEDIA_TYPES = formats.media_types("graph")
+GRAPH_FORMATS = {key: formats.BY_KEY[key].oxigraph for key in GRAPH_MEDIA_TYPES}
+BOOLEAN_FORMATS = {key: formats.BY_KEY[key].oxigraph for key in formats.media_types("boolean")}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from critmin import metrics, negotiation
+from critmin import formats, metrics, negotiation
 from critmin.errors import PROBLEM_JSON, problem_document
 from critmin.executor import QueryPool, QueryTimeout, WorkerCrashed
 from critmin.namespaces import PREFIXES
@@ -19,7 +19,6 @@ from critmin.query_errors import explain
 from critmin.query_text import RequestRejected, check_services, inspect_query
 from critmin.query_worker import QueryJob
 from critmin.result_cache import CachedResult, ResultCache, cache_key
-from critmin.result_writers import GRAPH_MEDIA_TYPES, SOLUTION_MEDIA_TYPES
 from critmin.service_settings import ServiceSettings
 from critmin.sparql_protocol import ProtocolRequest
 from critmin.store import LiveView
@@ -27,28 +26,13 @@ from critmin.store.visibility import restrict
 
 # What each kind of result can be sent as: (media type, writer format), in the
 # server's order of preference (the first is the default for */*).
-SOLUTION_OFFERS = [(m, k) for k, m in SOLUTION_MEDIA_TYPES.items()] + [
-    ("application/json", "json"),
-    ("application/xml", "xml"),
-    ("text/xml", "xml"),
+SOLUTION_OFFERS = formats.offers("solutions")
+GRAPH_OFFERS = formats.offers("graph")
+_DESCRIPTION = [formats.BY_KEY[k] for k in ("turtle", "jsonld", "rdfxml", "ntriples")]
+DESCRIPTION_OFFERS = [(f.media_type, f.rdflib) for f in _DESCRIPTION] + [
+    (a, f.rdflib) for f in _DESCRIPTION for a in f.aliases if a in ("application/json", "application/xml")
 ]
-GRAPH_OFFERS = [(m, k) for k, m in GRAPH_MEDIA_TYPES.items()] + [
-    ("text/plain", "ntriples"),
-    ("application/json", "jsonld"),
-    ("application/xml", "rdfxml"),
-]
-DESCRIPTION_OFFERS = [
-    ("text/turtle", "turtle"),
-    ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "xml"),
-    ("application/n-triples", "nt"),
-    ("application/json", "json-ld"),
-    ("application/xml", "xml"),
-]
-DESCRIPTION_FILES = {  # media type: the derived document's file suffix (critmin.derived.RDF_FORMATS)
-    "text/turtle": "ttl", "application/ld+json": "jsonld", "application/rdf+xml": "rdf",
-    "application/n-triples": "nt", "application/json": "jsonld", "application/xml": "rdf",
-}  # fmt: skip
+DESCRIPTION_FILES = {m: formats.RDF_BY_MEDIA_TYPE[m].suffix for m, _ in DESCRIPTION_OFFERS}  # derived documents
 FORMAT_NAMES = {
     "json": ("json", "jsonld"),
     "xml": ("xml", "rdfxml"),

@@ -8,29 +8,15 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from critmin import formats
 from critmin.errors import RequestError
 from critmin.parse_guard import TooManyQuads
 from critmin.rdf_input import RdfInputError
 from critmin.sparql_terms import is_iri
 from critmin.untrusted import ParserBusy, parse_untrusted
 
-MEDIA_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-}
-FORMAT_NAMES = {
-    ox.RdfFormat.TURTLE: "Turtle",
-    ox.RdfFormat.N_TRIPLES: "N-Triples",
-    ox.RdfFormat.JSON_LD: "JSON-LD",
-    ox.RdfFormat.RDF_XML: "RDF/XML",
-    ox.RdfFormat.TRIG: "TriG",
-    ox.RdfFormat.N_QUADS: "N-Quads",
-}
+MEDIA_TYPES = formats.UPLOADS  # media type -> pyoxigraph format, from the one format table
+FORMAT_NAMES = {f.oxigraph: f.name for f in formats.RDF}
 
 
 class ContributionError(RequestError):

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from critmin import negotiation
+from critmin import formats, negotiation
 from critmin.errors import RequestError
 from critmin.graph_store import GraphStore
 from critmin.result_writers import GRAPH_FORMATS, GRAPH_MEDIA_TYPES
@@ -21,7 +21,7 @@ from critmin.web.bounded import off_loop
 from critmin.web.http import with_charset
 from critmin.web.problems import from_error, problem
 
-OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+OFFERS = [formats.BY_KEY[key].media_type for key in formats.DOCUMENTS]
 
 
 def create_router(graphs: GraphStore, tokens: TokenRegistry, base: str, max_bytes: int) -> APIRouter:

@@ -17,7 +17,7 @@ import rdflib
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from critmin import changes, dumps, html_views, linked_data, negotiation
+from critmin import changes, dumps, formats, html_views, linked_data, negotiation
 from critmin.contributions.records import retirement_query
 from critmin.dcat_ap import LICENSE
 from critmin.derived import DerivedDocuments
@@ -42,14 +42,11 @@ from critmin.web.http import Conditional, http_date, with_charset
 from critmin.web.problems import problem
 from critmin.web.search_routes import current_index
 
-REPRESENTATIONS = {  # suffix: (media type, rdflib format)
-    "ttl": ("text/turtle", "turtle"),
-    "html": ("text/html", None),
-    "nt": ("application/n-triples", "nt"),
-    "jsonld": ("application/ld+json", "json-ld"),
-    "rdf": ("application/rdf+xml", "xml"),
+# URL suffix -> (media type, rdflib format) of a resource's representations (formats.DOCUMENTS)
+REPRESENTATIONS = {"ttl": ("text/turtle", "turtle"), "html": ("text/html", None)} | {
+    formats.BY_KEY[k].suffix: (formats.BY_KEY[k].media_type, formats.BY_KEY[k].rdflib) for k in formats.DOCUMENTS
 }
-FORMAT_ALIASES = {"turtle": "ttl", "ntriples": "nt", "json-ld": "jsonld", "rdfxml": "rdf", "xml": "rdf"}
+FORMAT_ALIASES = {k: formats.BY_KEY[k].suffix for k in formats.DOCUMENTS} | {"json-ld": "jsonld", "xml": "rdf"}
 ACTIVITY_STREAMS = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
