@@ -183,8 +183,8 @@ def cmd_serve(args) -> int:
         )  # fmt: skip
     except SettingsError as error:
         raise CliError(f"bad setting: {error}") from None
-    if "CRITMIN_BASE_URL" in os.environ:
-        config.base_url = os.environ["CRITMIN_BASE_URL"].rstrip("/")
+    if "base_url" in settings.environment().model_fields_set:  # the public URL wins over host:port
+        config.base_url = settings.environment().base_url.rstrip("/")
     secure_tree(settings.state_path_for(args.store))
     try:
         app = create_app(config)
@@ -291,12 +291,15 @@ def secure_tree(folder: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    os.umask(PRIVATE_UMASK)
     try:
+        args = parser().parse_args(argv)
+        os.umask(PRIVATE_UMASK)
         return args.handler(args)
     except CliError as error:
         print(f"critmin: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except settings.SettingsError as error:  # read when first needed; named, never a traceback
+        print(f"critmin: error: bad setting: {error}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK

@@ -9,13 +9,12 @@ warnings on all three files of ../shared/dcat-ap).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
-from critmin import formats
+from critmin import formats, settings
 from critmin.namespaces import DATASET_IRI, ID
 
 VCARD = rdflib.Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -42,10 +41,9 @@ class CatalogSettings:
 
     @classmethod
     def from_environment(cls) -> CatalogSettings:
-        found = {"publisher_name": os.environ.get("CRITMIN_PUBLISHER_NAME"),
-                 "publisher_type": os.environ.get("CRITMIN_PUBLISHER_TYPE"),
-                 "contact_name": os.environ.get("CRITMIN_CONTACT_NAME"),
-                 "contact_email": os.environ.get("CRITMIN_CONTACT_EMAIL")}  # fmt: skip
+        env = settings.environment()
+        found = {"publisher_name": env.publisher_name, "publisher_type": env.publisher_type,
+                 "contact_name": env.contact_name, "contact_email": env.contact_email}  # fmt: skip
         return cls(**{k: v for k, v in found.items() if v})
 
 

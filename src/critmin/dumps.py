@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from critmin import settings
 from critmin.store import ReadableStore, skolemised
 
 
@@ -95,8 +96,7 @@ def ensure_dumps(store: ReadableStore, store_path: Path) -> list[Dump]:
 
 
 def retention() -> int:
-    value = os.environ.get("CRITMIN_DUMP_RETENTION", "")
-    return int(value) if value.strip() else 5
+    return settings.environment().dump_retention
 
 
 def prune_releases(store_path: Path, keep: int) -> list[str]:

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from critmin import metrics, query_worker
+from critmin import metrics, query_worker, settings
 from critmin.query_worker import QueryJob, QueryOutcome
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,8 @@ class QueryPool:
         self._idle: asyncio.Queue[Worker] = asyncio.Queue()
         self._all: set[Worker] = set()
         self._extra = 0
-        self.max_extra = int(os.environ.get("CRITMIN_OVERFLOW_WORKERS") or 2 * size)
+        configured = settings.environment().overflow_workers
+        self.max_extra = 2 * size if configured is None else configured
         self._monitor: asyncio.Task | None = None
 
     # --- life cycle ----------------------------------------------------------------

@@ -20,6 +20,8 @@ import pyoxigraph as ox
 
 # JSON-LD objects/arrays and RDF/XML elements; real data stays under 20. The variable
 # exists so that a test can lift the bound and watch the sandbox survive a real crash.
+# Read directly: this module runs in the sandboxed parser child, kept small (no settings
+# import); the parent checks the value (critmin.settings.Environment.parse_max_depth).
 MAX_DEPTH = int(os.environ.get("CRITMIN_PARSE_MAX_DEPTH") or 100)
 
 

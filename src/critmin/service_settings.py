@@ -24,36 +24,17 @@
 | CRITMIN_CONTACT_NAME, CRITMIN_CONTACT_EMAIL | the DCAT contact point (vCard) | a default that says so; no email |
 
 (The last four are read by `dcat_ap.CatalogSettings`, where the description is made.)
+Every variable, these and the others (engines, sandboxes, places), is declared with its
+type in `critmin.settings.Environment`; a bad value stops the start with its name.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from critmin import settings
 from critmin.settings import SettingsError
-
-
-def _number(name: str, default: float) -> float:
-    return settings.env_number(name, default)
-
-
-def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
-    value = os.environ.get(name) or default
-    if value not in choices:
-        raise SettingsError(f"{name}={value!r} is not one of {', '.join(choices)}")
-    return value
-
-
-def _networks(name: str) -> tuple:
-    from critmin.ratelimit import parse_networks
-
-    try:
-        return parse_networks(os.environ.get(name, "").replace(",", " ").split())
-    except ValueError as error:
-        raise SettingsError(f"{name}: {error}") from None
 
 
 @dataclass
@@ -81,28 +62,27 @@ class ServiceSettings:
 
     @classmethod
     def from_environment(cls, **overrides) -> ServiceSettings:
-        timeout = _number("CRITMIN_QUERY_TIMEOUT", 30.0)
+        """The settings from the CRITMIN_* variables (critmin.settings.Environment, where
+        each is typed and checked), then `overrides` (the command line)."""
+        from critmin.ratelimit import parse_networks
+
+        env = settings.environment()
+        try:
+            proxies = parse_networks(env.trusted_proxies.replace(",", " ").split())
+        except ValueError as error:
+            raise SettingsError(f"CRITMIN_TRUSTED_PROXIES: {error}") from None
         values = dict(
-            query_timeout=timeout,
-            max_query_timeout=max(timeout, _number("CRITMIN_MAX_QUERY_TIMEOUT", timeout)),
-            row_limit=int(_number("CRITMIN_ROW_LIMIT", 100_000)),
-            query_workers=int(_number("CRITMIN_QUERY_WORKERS", 4)),
-            max_query_bytes=int(_number("CRITMIN_MAX_QUERY_BYTES", 1 << 20)),
-            service_allowlist=os.environ.get("CRITMIN_SERVICE_ALLOWLIST", "").split(),
-            rate_limit_per_minute=int(_number("CRITMIN_RATE_LIMIT", 600)),
-            rate_limit_loopback=os.environ.get("CRITMIN_RATE_LIMIT_LOOPBACK", "1") not in ("0", "false", "off"),
-            trusted_proxies=_networks("CRITMIN_TRUSTED_PROXIES"),
-            client_queries=int(_number("CRITMIN_CLIENT_QUERIES", -1)),
-            client_uploads=int(_number("CRITMIN_CLIENT_UPLOADS", 1)),
-            route_timeout=_number("CRITMIN_ROUTE_TIMEOUT", 10.0),
-            metrics=_choice("CRITMIN_METRICS", ("off", "loopback", "public"), "loopback"),
-            cache_bytes=int(_number("CRITMIN_CACHE_BYTES", 64 << 20)),
-            inline_result_bytes=int(_number("CRITMIN_INLINE_RESULT_BYTES", 1 << 20)),
-            base_url=os.environ.get("CRITMIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
-            max_contribution_bytes=int(_number("CRITMIN_MAX_CONTRIBUTION_BYTES", 20 * 1024 * 1024)),
-            auto_publish=os.environ.get("CRITMIN_AUTO_PUBLISH", "") not in ("", "0", "false"),
-        )
+            query_timeout=env.query_timeout,
+            max_query_timeout=max(env.query_timeout, env.max_query_timeout or env.query_timeout),
+            row_limit=env.row_limit, query_workers=env.query_workers, max_query_bytes=env.max_query_bytes,
+            service_allowlist=env.service_allowlist.split(), rate_limit_per_minute=env.rate_limit,
+            rate_limit_loopback=env.rate_limit_loopback, trusted_proxies=proxies,
+            client_queries=env.client_queries, client_uploads=env.client_uploads, route_timeout=env.route_timeout,
+            metrics=env.metrics, cache_bytes=env.cache_bytes, inline_result_bytes=env.inline_result_bytes,
+            base_url=env.base_url.rstrip("/"), max_contribution_bytes=env.max_contribution_bytes,
+            auto_publish=env.auto_publish,
+        )  # fmt: skip
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if values["client_queries"] < 0:
+        if values["client_queries"] is None:
             values["client_queries"] = max(1, int(values["query_workers"]) // 2)
         return cls(**values)

@@ -16,6 +16,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from critmin import settings
+
 ROLES = ("contributor", "curator")
 
 
@@ -36,7 +38,7 @@ def _digest(token: str) -> str:
 
 class TokenRegistry:
     def __init__(self, store_path: Path):
-        configured = os.environ.get("CRITMIN_TOKENS_FILE")
+        configured = settings.environment().tokens_file
         self.path = Path(configured) if configured else store_path / "tokens.json"
 
     def _load(self) -> dict[str, dict]:

@@ -20,7 +20,6 @@ reads back the same whichever loader it was.
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import shlex
 import subprocess
@@ -33,6 +32,8 @@ from typing import IO, Protocol
 
 import httpx
 import pyoxigraph as ox
+
+from critmin import settings
 
 LOADERS = ("update", "gsp", "virtuoso-isql")
 
@@ -112,16 +113,16 @@ class VirtuosoIsqlLoader:
 
     @classmethod
     def from_environment(cls) -> VirtuosoIsqlLoader:
-        directory = os.environ.get("CRITMIN_VIRTUOSO_LOAD_DIR")
-        password = os.environ.get("CRITMIN_VIRTUOSO_SQL_PASSWORD")
+        env = settings.environment()
+        directory, password = env.virtuoso_load_dir, env.virtuoso_sql_password
         if not directory or not password:
             raise LoadError("the virtuoso-isql loader needs CRITMIN_VIRTUOSO_LOAD_DIR (a directory in Virtuoso's "
                             "DirsAllowed) and CRITMIN_VIRTUOSO_SQL_PASSWORD")  # fmt: skip
         return cls(
             Path(directory).resolve(),
-            shlex.split(os.environ.get("CRITMIN_VIRTUOSO_ISQL", "isql-vt")),
-            os.environ.get("CRITMIN_VIRTUOSO_SQL", "localhost:1111"),
-            os.environ.get("CRITMIN_VIRTUOSO_SQL_USER", "dba"),
+            shlex.split(env.virtuoso_isql),
+            env.virtuoso_sql,
+            env.virtuoso_sql_user,
             password,
         )
 
@@ -167,7 +168,7 @@ class VirtuosoIsqlLoader:
 
 def update_batch() -> int:
     """Quads per INSERT DATA (CRITMIN_REMOTE_BATCH): Virtuoso caps the SQL one update may generate."""
-    return int(os.environ.get("CRITMIN_REMOTE_BATCH", "250"))
+    return settings.environment().remote_batch
 
 
 def sql_string(value: str) -> str:
@@ -177,11 +178,11 @@ def sql_string(value: str) -> str:
 def loader_from_environment(insert: Callable[[list[ox.Quad]], None], auth: httpx.Auth | None,
                             timeout: float) -> Loader:  # fmt: skip
     """The loader CRITMIN_REMOTE_LOADER names (default `update`)."""
-    kind = os.environ.get("CRITMIN_REMOTE_LOADER", "update")
+    kind = settings.environment().remote_loader
     if kind == "update":
         return UpdateLoader(insert, update_batch())
     if kind == "gsp":
-        url = os.environ.get("CRITMIN_REMOTE_GSP_URL")
+        url = settings.environment().remote_gsp_url
         if not url:
             raise LoadError("the gsp loader needs CRITMIN_REMOTE_GSP_URL (the engine's Graph Store Protocol endpoint)")
         return GraphStoreLoader(url, auth, max(timeout, 3600))

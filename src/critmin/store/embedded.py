@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from critmin import query_text
+from critmin import query_text, settings
 from critmin.namespaces import DATASET_IRI, META_GRAPH, PREFIXES
 from critmin.store import visibility
 from critmin.store.interface import Capabilities
@@ -35,7 +35,7 @@ QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 
 def service_allowlist() -> list[str]:
-    return os.environ.get("CRITMIN_SERVICE_ALLOWLIST", "").split()
+    return settings.environment().service_allowlist.split()
 
 
 class StoreMissingError(FileNotFoundError):

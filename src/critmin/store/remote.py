@@ -15,7 +15,6 @@ updates), CRITMIN_REMOTE_TIMEOUT (seconds, default 60).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,14 +64,10 @@ class Endpoint:
 
     @classmethod
     def from_environment(cls, url: str) -> Endpoint:
-        user, password = os.environ.get("CRITMIN_REMOTE_USER"), os.environ.get("CRITMIN_REMOTE_PASSWORD")
+        env = settings.environment()
+        user, password = env.remote_user, env.remote_password
         auth = httpx.DigestAuth(user, password) if user and password else None
-        return cls(
-            query_url=url,
-            update_url=os.environ.get("CRITMIN_REMOTE_UPDATE_URL", url),
-            auth=auth,
-            timeout=float(os.environ.get("CRITMIN_REMOTE_TIMEOUT", "60")),
-        )
+        return cls(query_url=url, update_url=env.remote_update_url or url, auth=auth, timeout=env.remote_timeout)
 
 
 def translate(response: httpx.Response) -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+
+from critmin import settings
 
 T = TypeVar("T")
 RETRY_AFTER = 5
@@ -34,7 +35,7 @@ class Overrun(Exception):
 # Few threads on purpose: the work is Python (rdflib rendering) and holds the GIL, so
 # every extra busy thread takes turns from the event loop (/health p99 was 0.2 s
 # under a storm with asyncio's default pool). Queued work waits without the GIL.
-_THREADS = ThreadPoolExecutor(max_workers=int(os.environ.get("CRITMIN_ROUTE_THREADS") or 2),
+_THREADS = ThreadPoolExecutor(max_workers=settings.environment().route_threads,
                               thread_name_prefix="critmin-route")  # fmt: skip
 
 
