@@ -116,7 +116,7 @@ def test_each_statement_on_a_page_names_its_sources(server):
     html = fetch(server, "/id/mineral/aluminum", "text/html").text
     rows = {row.split("</th>", 1)[0]: row for row in html.split("<tr><th>")[1:]}
     [label] = [row for head, row in rows.items() if "rdf-schema#label" in head]
-    for title in ("Canada&#x27;s Critical Minerals List 2021", "2025 List of Critical Minerals",
+    for title in ("Canada&#39;s Critical Minerals List 2021", "2025 List of Critical Minerals",  # as Jinja2 escapes
                   "Notice of Final Determination on 2023 DOE Critical Materials List"):  # fmt: skip
         assert title in label, title
     assert "Wikidata" not in label

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from html import escape
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -15,9 +14,9 @@ from fastapi.responses import JSONResponse, Response
 from critmin import metrics, negotiation
 from critmin.contributions import ContributionError, ContributionService, Record
 from critmin.errors import RequestError
-from critmin.html_views import page
 from critmin.sparql_terms import is_iri
 from critmin.spreadsheets import csv_list
+from critmin.templating import render
 from critmin.tokens import Principal, TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.bounded import off_loop
@@ -234,19 +233,5 @@ def create_router(service: ContributionService, tokens: TokenRegistry, base: str
 
 
 def report_page(record: Record, report: dict) -> str:
-    def cells(result: dict) -> str:
-        keys = ("severity", "message", "focus_node", "path", "value", "constraint")
-        values = [result.get(k) or (result.get("shape") if k == "constraint" else None) for k in keys]
-        if result.get("explanation"):  # what the dataset knows of the value
-            values[1] = f"{values[1]} ({result['explanation']})"
-        return "".join(f"<td>{escape(v or '-')}</td>" for v in values)
-
-    rows = "".join(f"<tr>{cells(r)}</tr>" for r in report.get("results", []))
-    error = f"<p><strong>Unreadable:</strong> {escape(report['error'])}</p>" if report.get("error") else ""
-    table = (f"<table><tr><th>severity</th><th>message</th><th>focus node</th><th>path</th><th>value</th>"
-             f"<th>shape</th></tr>{rows}</table>") if rows else "<p>No violations.</p>"  # fmt: skip
-    body = f"""<main><h1>Contribution {escape(record.id)}</h1>
-<p>Status: <strong>{escape(record.status)}</strong> · sent by {escape(record.contributor)} at {escape(record.created)}
- · {record.triples} triples · {record.violations} violations</p>{error}
-<h2>Validation report</h2>{table}</main>"""
-    return page(f"Contribution {record.id}", body)
+    return render("report.html", title=f"Contribution {record.id}", record=record, error=report.get("error"),
+                  results=report.get("results", []))  # fmt: skip
