@@ -109,11 +109,11 @@ def _run_child(data, fmt, source, base_iri, max_quads, limits: SandboxLimits) ->
         raise RdfInputError(**json.loads(done.stderr))
     if done.returncode == EXIT_TOO_MANY:
         raise TooManyQuads(max_quads or 0)
-    if done.returncode < 0 or b"MemoryError" in done.stderr:
-        reason = "ran out of memory" if b"MemoryError" in done.stderr or done.returncode == -9 else "crashed"
-        raise RdfInputError(
-            f"the parser {reason} on this body (signal {-done.returncode}); it was not accepted", source
-        )
+    if b"MemoryError" in done.stderr or done.returncode == -9:
+        raise RdfInputError(f"the parser ran out of memory (its limit is {limits.memory_bytes >> 20} MB) on this "
+                            "body; it was not accepted", source)  # fmt: skip
+    if done.returncode < 0:
+        raise RdfInputError(f"the parser crashed on this body (signal {-done.returncode}); it was not accepted", source)
     raise RdfInputError(f"the parser failed on this body (exit {done.returncode}); it was not accepted", source)
 
 

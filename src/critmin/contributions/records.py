@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 import rdflib
 
+from critmin import sparql_terms
 from critmin.contributions.input import ContributionError
 from critmin.namespaces import CM, CONTRIBUTION_GRAPH, CONTRIBUTION_ID, ID, RECORDS_GRAPH
 
@@ -196,10 +197,13 @@ def ids(joined) -> tuple[str, ...]:
     return tuple(sorted(v.removeprefix(CONTRIBUTION_ID) for v in (joined.value if joined else "").split() if v))
 
 
-def retirement_query(iri: str) -> str:
-    """The latest withdrawal that retired `iri`: reason, successor, when (for 410 Gone)."""
+def retirement_query(iri: str) -> str | None:
+    """The latest withdrawal that retired `iri`: reason, successor, when (for 410 Gone).
+    None for a value that is not an IRI (it comes from a request path: never spliced)."""
+    if not sparql_terms.is_iri(iri):
+        return None
     return f"""PREFIX cm: <{CM}>
         SELECT ?c ?reason ?successor ?at WHERE {{ GRAPH <{RECORDS_GRAPH}> {{
-            ?c cm:retiredResource <{iri}> ; cm:withdrawnAt ?at
+            ?c cm:retiredResource {sparql_terms.iri(iri)} ; cm:withdrawnAt ?at
             OPTIONAL {{ ?c cm:withdrawalReason ?reason }} OPTIONAL {{ ?c cm:successor ?successor }} }} }}
         ORDER BY DESC(?at) LIMIT 1"""

@@ -111,7 +111,8 @@ def create_router(live: LiveView, base_url: str, store_path: Path, derived: Deri
         even when the feed never saw the resource), with the reason and a
         `successor-version` link when the withdrawal gave one. None: never here."""
         removed = changes.ChangeLog(store_path).removed().get(iri)
-        rows = list(store.query(retirement_query(iri), named_graphs=[RECORDS_GRAPH]))
+        query = retirement_query(iri)
+        rows = list(store.query(query, named_graphs=[RECORDS_GRAPH])) if query else []
         if not removed and not rows:
             return None
         text, headers, extra = f"{iri} was withdrawn on {removed or rows[0]['at'].value}.", {}, {}
