@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 WEB    := web/node_modules/.installed-stamp
 INPUTS := $(wildcard ontology/*.ttl shapes/*.ttl data/*.ttl)
 
-.PHONY: run test test-gate build summary lint system-packages bench clean lock audit
+.PHONY: run test test-gate mutation build summary lint system-packages bench clean lock audit
 
 # The Python environment: exactly the locked versions, checked against their hashes,
 # then the package itself (editable, no dependency resolution).
@@ -72,6 +72,11 @@ lint: $(STAMP)
 
 test: $(STAMP) $(WEB) system-packages lint
 	$(BIN)/python -m pytest -q
+
+# Mutation testing of the pure modules (tools/mutation.py; survivors argued in
+# tools/mutation-survivors.md). Not part of `make test`: it runs the unit tests once per mutant.
+mutation: $(STAMP)
+	$(BIN)/python tools/mutation.py
 
 # The gate's differential test at the size issue 12 asks for (500 cases; the default
 # suite runs 150 to stay near CI's time budget).

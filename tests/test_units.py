@@ -43,7 +43,8 @@ JSON, XML, CSV = "application/sparql-results+json", "application/sparql-results+
     (f"{JSON};q=0", [JSON], None),  # q=0 excludes
     ("image/png", [JSON], None),  # nothing fits: 406
     (f"{JSON};q=abc, {XML}", [JSON, XML], XML),  # a bad q counts as 0
-    (f"{JSON};q=2", [JSON, XML], JSON),  # q is clamped to 1
+    (f"{JSON};q=2, {XML}", [XML, JSON], XML),  # q is clamped to 1: a tie, the server's order
+    (f"{XML};q=1, {JSON}", [XML, JSON], XML),  # no q is q=1: a tie with an explicit 1
     ("*", [XML], XML),  # a bare * is */*
     ("nonsense, text/csv", [JSON, CSV], CSV),  # a range without / is skipped
     ("TEXT/CSV", [CSV], CSV),
@@ -65,7 +66,7 @@ def test_header_helpers():
     assert negotiation.http_date(None) is None and negotiation.http_date("") is None
     assert negotiation.etag_matches('W/"a", "b"', '"b"') and negotiation.etag_matches('"a"', 'W/"a"')
     assert negotiation.etag_matches("*", '"x"') and not negotiation.etag_matches('"a"', '"b"')
-    assert not negotiation.etag_matches(None, '"a"') and not negotiation.etag_matches("", '"a"')
+    assert negotiation.etag_matches(None, '"a"') is False and negotiation.etag_matches("", '"a"') is False
 
 
 # --- the SPARQL protocol ----------------------------------------------------------------
