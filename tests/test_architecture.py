@@ -104,3 +104,14 @@ def test_every_package_named_in_architecture_md_exists_and_says_what_it_owns():
 @pytest.mark.parametrize("path", MODULES, ids=name)
 def test_modules_stay_small(path):
     assert len(path.read_text().splitlines()) <= 400, f"{name(path)} is over 400 lines"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=name)
+def test_long_functions_say_why(path):
+    """No function over ~60 lines without a reason written beside it (the line above)."""
+    lines = path.read_text().splitlines()
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 60:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            above = lines[first - 2] if first >= 2 else ""
+            assert above.startswith("# Over 60 lines"), f"{name(path)}:{node.lineno} {node.name} is long with no reason"

@@ -76,7 +76,18 @@ def describe_dataset(store: ReadableStore, base: str, dumps: list[Dump], modifie
     add((rdflib.URIRef("https://w3id.org/critmin/ontology"), RDF.type, DCTERMS.Standard))
     for namespace in VOCABULARIES:
         add((dataset, VOID.vocabulary, rdflib.URIRef(namespace)))
+    _statistics(graph, store)
+    _linksets(graph, store)
+    _service(graph, base)
+    _distributions(graph, dumps, base)
+    add((dataset, RDFS.seeAlso, rdflib.URIRef(f"{base}/changes")))
+    add((dataset, RDFS.seeAlso, rdflib.URIRef(f"{base}/patches/")))  # the deltas between versions (README)
+    return graph
 
+
+def _statistics(graph: rdflib.Graph, store: ReadableStore) -> None:
+    """Triples, entities, and the class and property partitions (VoID)."""
+    add, dataset = graph.add, DATASET_IRI
     triples = count_union_triples(store)
     add((dataset, VOID.triples, rdflib.Literal(triples, datatype=XSD.integer)))
     entities = _count(store, ENTITIES_QUERY)
@@ -94,6 +105,10 @@ def describe_dataset(store: ReadableStore, base: str, dumps: list[Dump], modifie
         add((partition, VOID.property, rdflib.URIRef(row["p"].value)))
         add((partition, VOID.triples, rdflib.Literal(int(row["n"].value), datatype=XSD.integer)))
 
+
+def _linksets(graph: rdflib.Graph, store: ReadableStore) -> None:
+    """One VoID linkset per external vocabulary and link predicate that the data uses."""
+    add, dataset = graph.add, DATASET_IRI
     for name, target, homepage in (("wikidata", WIKIDATA, "https://www.wikidata.org/"),
                                    ("cgi-commodity-code", CGI, "http://resource.geosciml.org/classifier/cgi/commodity-code")):  # fmt: skip  # noqa: E501
         for predicate in (rdflib.SKOS.exactMatch, rdflib.SKOS.relatedMatch):
@@ -111,6 +126,10 @@ def describe_dataset(store: ReadableStore, base: str, dumps: list[Dump], modifie
             add((linkset, VOID.linkPredicate, predicate))
             add((linkset, VOID.triples, rdflib.Literal(count, datatype=XSD.integer)))
 
+
+def _service(graph: rdflib.Graph, base: str) -> None:
+    """The SPARQL endpoint as a dcat:DataService serving the dataset."""
+    add, dataset = graph.add, DATASET_IRI
     service = rdflib.URIRef(f"{base}/sparql")
     add((service, RDF.type, DCAT.DataService))
     add((service, DCTERMS.title, rdflib.Literal("critmin SPARQL 1.1 endpoint", lang="en")))
@@ -123,6 +142,10 @@ def describe_dataset(store: ReadableStore, base: str, dumps: list[Dump], modifie
     add((service, DCTERMS.license, dcat_ap.licence(graph)))
     add((service, DCAT.servesDataset, dataset))
 
+
+def _distributions(graph: rdflib.Graph, dumps: list[Dump], base: str) -> None:
+    """Each dump as a void:dataDump and a dcat:Distribution with its size and checksum."""
+    add, dataset = graph.add, DATASET_IRI
     for dump in dumps:
         url = rdflib.URIRef(f"{base}/dumps/{dump.file_name}")
         distribution = rdflib.URIRef(f"{base}/dumps/{dump.file_name}#distribution")
@@ -140,6 +163,3 @@ def describe_dataset(store: ReadableStore, base: str, dumps: list[Dump], modifie
         add((checksum, RDF.type, SPDX.Checksum))
         add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
         add((checksum, SPDX.checksumValue, rdflib.Literal(dump.sha256, datatype=XSD.hexBinary)))
-    add((dataset, RDFS.seeAlso, rdflib.URIRef(f"{base}/changes")))
-    add((dataset, RDFS.seeAlso, rdflib.URIRef(f"{base}/patches/")))  # the deltas between versions (README)
-    return graph

@@ -52,6 +52,7 @@ from critmin.web.pages_routes import create_router as pages_router
 from critmin.web.patches_routes import create_router as patches_router
 from critmin.web.problems import REQUEST_ACCEPT, from_error, problem
 from critmin.web.problems import render as render_problem
+from critmin.web.release_routes import create_router as release_router
 from critmin.web.search_routes import create_router as search_router
 from critmin.web.search_routes import current_index
 from critmin.web.security_headers import SecurityHeadersMiddleware
@@ -263,6 +264,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     add_core_routes(app, parts)
     app.include_router(create_router(parts.live, config.base_url, parts.state_path, derived, config.route_timeout,
                                      parts.contributions.public_graphs))  # fmt: skip
+    app.include_router(release_router(derived, parts.state_path, config.base_url, config.route_timeout))
     app.include_router(search_router(derived, config.base_url, config.route_timeout))
     app.include_router(lists_router(parts.live, config.route_timeout))
     app.include_router(pages_router(derived, parts.live, config.base_url, config.route_timeout))
@@ -283,6 +285,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     return app
 
 
+# Over 60 lines by design: the core routes (/sparql, /health, /ready, /metrics...) as nested handlers.
 def add_core_routes(app: FastAPI, parts: Parts) -> None:
     """/sparql, /health, /ready, the gallery, the home page and the API docs."""
     config, sparql, derived, pool = parts.config, parts.sparql, parts.derived, parts.pool

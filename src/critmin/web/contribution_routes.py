@@ -42,6 +42,7 @@ HIDDEN = "no contribution {} (unpublished ones need their contributor's token)"
 READ_BUDGET = 10.0  # seconds for a listing or a record read (the store work runs in a thread)
 
 
+# Over 60 lines by design: a router factory whose nested handlers are the routes (each short), sharing one closure.
 def create_router(service: ContributionService, tokens: TokenRegistry, base: str, max_bytes: int,
                   search_index=lambda: None) -> APIRouter:  # fmt: skip
     """The contribution routes; `search_index` gives the current SearchIndex (or None
