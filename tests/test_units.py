@@ -131,8 +131,9 @@ def test_inspection():
     assert first_keyword([]) is None
     info = inspect_query("SELECT * { SERVICE SILENT <http://e/sparql> { ?s ?p ?o } SERVICE ?x { } }")
     assert info.services == ["http://e/sparql", "?x"]
-    with pytest.raises(RequestRejected, match="INSERT"):
+    with pytest.raises(RequestRejected, match="INSERT") as update:
         inspect_query("INSERT DATA { <a> <b> <c> }")
+    assert update.value.status == 400
     with pytest.raises(RequestRejected, match="LOAD"):
         inspect_query("LOAD <http://x/>")
 
@@ -142,6 +143,9 @@ def test_nesting_bound_counts_every_bracket():
     with pytest.raises(RequestRejected, match="deeper than 3"):
         check_nesting(tokens("{ ( [ {"), limit=3)
     check_nesting(tokens("{}" * 10), limit=1)  # siblings are not depth
+    check_nesting(tokens("{" * 100 + "}" * 100))  # the default bound is 100 levels
+    with pytest.raises(RequestRejected, match="deeper than 100"):
+        check_nesting(tokens("{" * 101))
 
 
 @pytest.mark.parametrize(("target", "allowed", "ok"), [
@@ -164,8 +168,9 @@ def test_check_services():
     with pytest.raises(RequestRejected, match="disabled") as raised:
         check_services(inspect_query("SELECT * { SERVICE <https://e.org/s> {} }"), [])
     assert raised.value.status == 403
-    with pytest.raises(RequestRejected, match="not on this endpoint's allowlist"):
+    with pytest.raises(RequestRejected, match="not on this endpoint's allowlist") as refused:
         check_services(inspect_query("SELECT * { SERVICE ?e {} }"), ["https://e.org"])
+    assert refused.value.status == 403
 
 
 def test_default_prefixes_are_added_only_when_used_and_undeclared():

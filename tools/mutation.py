@@ -34,7 +34,7 @@ MODULES = {
     "negotiation": ["tests/test_units.py"],
     "sparql_protocol": ["tests/test_units.py"],
     "query_text": ["tests/test_units.py"],
-    "ratelimit": ["tests/test_units.py", "tests/test_fair_share.py"],
+    "ratelimit": ["tests/test_units.py"],
     "result_cache": ["tests/test_units.py"],
     "result_writers": ["tests/test_result_writers.py"],
     "store/visibility": ["tests/test_units.py"],
