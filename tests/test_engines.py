@@ -67,7 +67,7 @@ def deploy(name: str, folder: Path, base_store: Path, *, with_w3c_graphs: bool):
             for path in sorted(W3C_DATA.glob("*.nt")):
                 graph = ox.NamedNode(f"{KASEI}{path.stem}.rdf")
                 remote.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(path=str(path)))
-    tokens = TokenRegistry(state)
+    tokens = TokenRegistry.for_location(location, state)
     server = start_server(location, folder, CRITMIN_QUERY_TIMEOUT="20", **env)
     server.tokens = {"alice": tokens.create("alice"), "carol": tokens.create("carol", "curator")}
     server.engine = name

@@ -16,7 +16,7 @@ import io
 import pyoxigraph as ox
 import pytest
 
-from critmin.result_writers import UnwritableValue, write_boolean, write_solutions
+from critmin.result_writers import UnwritableValue, Written, write_boolean, write_solutions, write_triples
 
 VALUES = {
     "plain": '"lithium"',
@@ -149,3 +149,31 @@ def test_ask_in_csv_and_tsv_has_a_header(fmt, expected):
     out = io.BytesIO()
     write_boolean(ox.Store().query("ASK {}"), fmt, out)
     assert out.getvalue() == expected
+
+
+def _five() -> ox.Store:
+    store = ox.Store()
+    store.extend(ox.Quad(ox.NamedNode(f"http://e/s{i}"), ox.NamedNode("http://e/p"), ox.Literal(str(i)),
+                         ox.DefaultGraph()) for i in range(5))  # fmt: skip
+    return store
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(3, Written(3, True)), (5, Written(5, False)), (9, Written(5, False))])
+def test_graph_results_are_cut_at_the_row_limit_and_say_so(limit, expected):
+    out = io.BytesIO()
+    assert write_triples(_five().query("CONSTRUCT WHERE { ?s ?p ?o }"), "ntriples", out, limit) == expected
+    assert len(out.getvalue().splitlines()) == expected.rows
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(3, Written(3, True)), (5, Written(5, False)), (9, Written(5, False))])
+def test_solutions_are_cut_at_the_row_limit_and_say_so(limit, expected):
+    out = io.BytesIO()
+    assert write_solutions(_five().query("SELECT ?s WHERE { ?s ?p ?o }"), "csv", out, limit) == expected
+    assert len(out.getvalue().splitlines()) == expected.rows + 1  # the header
+
+
+def test_ask_counts_one_row_and_csv_writes_blank_nodes_as_labels():
+    assert write_boolean(ox.Store().query("ASK {}"), "json", io.BytesIO()) == Written(1, False)
+    out = io.BytesIO()
+    write_solutions(ox.Store().query("SELECT ?b WHERE { BIND(BNODE() AS ?b) }"), "csv", out, 10)
+    assert out.getvalue().splitlines()[1].startswith(b"_:")

@@ -202,6 +202,8 @@ def test_loopback_exemption_and_off():
     assert exempt.retry_after("10.0.0.1", now=0.0) is None and exempt.retry_after("10.0.0.1", now=0.0) is not None
     limited = RateLimiter(1, limit_loopback=True)
     assert limited.retry_after("127.0.0.1", now=0.0) is None and limited.retry_after("127.0.0.1", now=0.0) is not None
+    default = RateLimiter(1)  # loopback is limited unless the operator exempts it
+    assert default.retry_after("127.0.0.1", now=0.0) is None and default.retry_after("127.0.0.1", now=0.0) is not None
     off = RateLimiter(0)
     assert all(off.retry_after("x", now=0.0) is None for _ in range(5))
 
@@ -312,3 +314,71 @@ def test_tokens(tmp_path):
     assert secret not in (tmp_path / "tokens.json").read_text()  # only a hash is kept
     assert registry.revoke("alice") and registry.authenticate(secret) is None
     assert not registry.revoke("nobody")  # revoking an unknown name reports it
+
+
+def test_visibility_policy_on_a_store_in_memory():
+    """The policy over a live store: records and unpublished contribution graphs hidden,
+    recomputed when the store changes, and what a validation may read."""
+    import pyoxigraph as ox
+
+    from critmin.store.memory import MemoryLiveStore
+
+    records, data = "https://w3id.org/critmin/graph/contributions", "https://w3id.org/critmin/graph/data/x"
+    cm = "https://w3id.org/critmin/ontology#"
+
+    def quad(s, p, o, g):
+        return ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, ox.NamedNode(g))
+
+    def record(number: str, status: str, token: str | None = None) -> list[ox.Quad]:
+        node = f"https://w3id.org/critmin/id/contribution/{number}"
+        quads = [quad(node, f"{cm}contributionGraph", ox.NamedNode(f"{C}{number}"), records),
+                 quad(node, f"{cm}status", ox.Literal(status), records)]  # fmt: skip
+        return quads + ([quad(node, f"{cm}contributorToken", ox.Literal(token), records)] if token else [])
+
+    fact = [quad("http://e/s", "http://e/p", ox.Literal("o"), g) for g in (data, f"{C}1", f"{C}2")]
+    live = MemoryLiveStore(fact + record("1", "published") + record("2", "staged", "alice"))
+    policy = visibility.Visibility.of(live)
+    assert visibility.Visibility.of(live) is policy  # one per live store
+    assert set(policy.public_graphs()) == {data, f"{C}1"}
+    assert policy.hidden() == (f"{C}2", records)
+    assert [(s.graph, s.identifier, s.contributor_id) for s in policy.staged()] == [(f"{C}2", "2", "alice")]
+    assert set(policy.context_graphs()) == {data, f"{C}1"}
+    assert set(policy.context_graphs(own=[f"{C}2"], without=[f"{C}1"])) == {data, f"{C}2"}
+    assert len(list(live.get().query("SELECT * { ?s ?p ?o }"))) == 2  # the union of the public graphs only
+    live.get().update(f'DELETE DATA {{ GRAPH <{records}> {{ <https://w3id.org/critmin/id/contribution/2> '
+                      f'<{cm}status> "staged" }} }}')  # fmt: skip
+    live.get().update(f'INSERT DATA {{ GRAPH <{records}> {{ <https://w3id.org/critmin/id/contribution/2> '
+                      f'<{cm}status> "published" }} }}')  # fmt: skip
+    assert set(policy.public_graphs()) == {data, f"{C}1"}  # cached until the store says it changed
+    live.changed()
+    assert set(policy.public_graphs()) == {data, f"{C}1", f"{C}2"} and policy.staged() == ()
+    nothing_hidden = MemoryLiveStore(fact[:1])
+    assert visibility.Visibility.of(nothing_hidden).public_graphs() is None
+    assert visibility.Visibility.of(nothing_hidden).hidden() == ()
+    assert visibility.Visibility.of(nothing_hidden).context_graphs() == (data,)
+
+
+def test_token_names_formats_and_ids(tmp_path):
+    from critmin.tokens import TokenRegistry
+
+    registry = TokenRegistry(tmp_path)
+    for bad in ("", "a b", "a/b", "é!"):
+        with pytest.raises(ValueError, match="letters, digits"):
+            registry.create(bad)
+    with pytest.raises(ValueError, match="role must be one of"):
+        registry.create("x", "admin")
+    token = registry.create("a.b-c_d")
+    assert token.startswith("cm_") and len(token) == 3 + 43  # 32 random bytes, URL-safe base64
+    with pytest.raises(ValueError, match="exists"):
+        registry.create("a.b-c_d")
+    principal = registry.authenticate(token)
+    assert len(principal.id) == 16 and principal.role == "contributor"
+    assert registry.revoke("nobody") is False and registry.revoke("a.b-c_d") is True
+    # a registry written before ids: the digest's first 16 characters stand in
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(b"cm_known").hexdigest()
+    (tmp_path / "tokens.json").write_text(json.dumps({"old": {"sha256": digest, "role": "curator"}}))
+    old = registry.authenticate("cm_known")
+    assert old.name == "old" and old.is_curator and old.id == digest[:16]

@@ -214,7 +214,7 @@ def uvicorn_options(host: str, port: int, log_level: str) -> dict:
 
 
 def cmd_token(args) -> int:
-    registry = TokenRegistry(settings.state_path_for(args.store))
+    registry = TokenRegistry.for_location(args.store, settings.state_path_for(args.store))
     if args.action == "create":
         try:
             token = registry.create(args.name, args.role)

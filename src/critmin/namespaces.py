@@ -22,6 +22,7 @@ CONTRIBUTED_PREFIX = f"{GRAPH}contribution"  # .../graph/contribution/{id} and t
 RECORDS_GRAPH = f"{GRAPH}contributions"  # one record per contribution; never public
 CONTRIBUTION_GRAPH = f"{GRAPH}contribution/"  # + id: a contribution's data (+ "/retractions": what it removes)
 CONTRIBUTION_ID = f"{ID}contribution/"  # + id: a contribution's record
+PRIVATE_PREFIX = f"{GRAPH}private/"  # + name: a document replicas share (store/shared.py); never public
 # Blank nodes as RDF 1.1 skolem IRIs (on remote engines, and in patches).
 SKOLEM_BASE = "https://w3id.org/critmin/.well-known/genid/"
 SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#namedGraph"  # lists the dataset's graphs

@@ -121,6 +121,7 @@ class Environment(BaseSettings):
     remote_user: str | None = None
     remote_password: str | None = None
     remote_timeout: PositiveFloat = 60.0
+    remote_poll: PositiveFloat = 2.0  # seconds between checks for other replicas' writes
     remote_batch: PositiveInt = 250
     remote_loader: str = "update"  # checked by store/bulk_load.py, which names the loaders
     remote_gsp_url: str | None = None

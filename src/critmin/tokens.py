@@ -1,22 +1,22 @@
 """Bearer tokens for writes. Only a hash of each token is stored; the token itself is
 printed once, when it is created.
 
-The registry is a JSON file under the store folder (`tokens.json`), or where
-CRITMIN_TOKENS_FILE points.
+The registry is a JSON document (`tokens.json`) under the store folder, or where
+CRITMIN_TOKENS_FILE points; over a remote engine, in the engine (critmin.store.shared),
+so that every replica of the service knows every token.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from critmin import settings
+from critmin.store.shared import FileDocuments, SharedDocuments, shared_documents
 
 ROLES = ("contributor", "curator")
 
@@ -37,21 +37,30 @@ def _digest(token: str) -> str:
 
 
 class TokenRegistry:
-    def __init__(self, store_path: Path):
+    """The registry: a JSON document of hashes, kept where every replica sees it (a file
+    beside an embedded store, or CRITMIN_TOKENS_FILE; a private graph of a remote
+    engine): critmin.store.shared."""
+
+    NAME = "tokens.json"
+
+    def __init__(self, store_path: Path, documents: SharedDocuments | None = None):
         configured = settings.environment().tokens_file
-        self.path = Path(configured) if configured else store_path / "tokens.json"
+        self.path = Path(configured) if configured else store_path / self.NAME
+        self.documents = documents or FileDocuments(store_path, {self.NAME: self.path})
+
+    @classmethod
+    def for_location(cls, location, state_path: Path) -> TokenRegistry:
+        """The registry of the store at a folder or an engine's URL."""
+        configured = settings.environment().tokens_file
+        paths = {cls.NAME: Path(configured)} if configured else None
+        return cls(state_path, shared_documents(location, state_path, paths))
 
     def _load(self) -> dict[str, dict]:
-        if not self.path.exists():
-            return {}
-        return json.loads(self.path.read_text(encoding="utf-8"))
+        text = self.documents.read(self.NAME)
+        return json.loads(text) if text else {}
 
     def _save(self, entries: dict[str, dict]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(entries, indent=1, sort_keys=True), encoding="utf-8")
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, self.path)
+        self.documents.write(self.NAME, json.dumps(entries, indent=1, sort_keys=True))
 
     def create(self, name: str, role: str = "contributor") -> str:
         if role not in ROLES:
@@ -85,16 +94,4 @@ class TokenRegistry:
         return None
 
     def _locked(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.path.with_suffix(".lock"), os.O_CREAT | os.O_WRONLY, 0o600)
-        lock = os.fdopen(descriptor, "w")
-
-        class Lock:
-            def __enter__(self_inner):
-                fcntl.flock(lock, fcntl.LOCK_EX)
-
-            def __exit__(self_inner, *exc):
-                fcntl.flock(lock, fcntl.LOCK_UN)
-                lock.close()
-
-        return Lock()
+        return self.documents.locked(self.NAME)

@@ -234,6 +234,10 @@ class LiveStore:
         for listener in self.listeners:
             listener()
 
+    def watch(self, interval: float) -> None:
+        """Nothing to follow: one process writes an embedded store, and `get` follows a
+        rebuild's new database by itself."""
+
 
 @contextlib.contextmanager
 def open_new_database(path: Path) -> Iterator[ox.Store]:

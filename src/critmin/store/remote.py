@@ -15,6 +15,8 @@ updates), CRITMIN_REMOTE_TIMEOUT (seconds, default 60).
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,6 +246,7 @@ class RemoteLiveStore:
         self.store_path = None
         self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
         self._writes = 0
+        self._watching = False
         self.listeners: list[Callable[[], None]] = []  # told after every write
 
     def get(self) -> RemoteStore:
@@ -265,6 +268,30 @@ class RemoteLiveStore:
         """Tell the listeners that a write unit is complete."""
         for listener in self.listeners:
             listener()
+
+    def watch(self, interval: float) -> None:
+        """Follow writes made through other replicas over the same engine: poll its dataset
+        version every `interval` s, and when it moves, refresh what this process derived
+        from the old one (visibility, derived documents, the feed)."""
+        if self._watching:
+            return
+        self._watching = True
+
+        def follow() -> None:
+            seen = None
+            while True:
+                time.sleep(interval)
+                try:
+                    self.store.forget_cached()
+                    version = self.store.dataset_version()
+                except (RemoteError, httpx.HTTPError):
+                    continue  # the engine is away: try again at the next tick
+                if seen is not None and version != seen:
+                    self.changed()
+                    self.notify()
+                seen = version
+
+        threading.Thread(target=follow, name="critmin-engine-watch", daemon=True).start()
 
 
 is_remote = settings.is_url

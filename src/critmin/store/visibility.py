@@ -19,15 +19,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from critmin.namespaces import CM, CONTRIBUTED_PREFIX, CONTRIBUTION_GRAPH, CONTRIBUTION_ID, RECORDS_GRAPH
+from critmin.namespaces import (
+    CM,
+    CONTRIBUTED_PREFIX,
+    CONTRIBUTION_GRAPH,
+    CONTRIBUTION_ID,
+    PRIVATE_PREFIX,
+    RECORDS_GRAPH,
+)
 
 EMPTY_GRAPH = "urn:critmin:empty"  # a graph name no data is ever written to
 
 
 def hidden_graphs(named: Iterable[str], published: set[str]) -> set[str]:
-    """The rule: the records graph and every contribution graph not in `published`
-    (the graphs of published contributions). Graph Store graphs and built graphs are public."""
-    return {g for g in named if g.startswith(CONTRIBUTED_PREFIX) and g not in published}
+    """The rule: the records graph, every contribution graph not in `published` (the
+    graphs of published contributions) and the private graphs replicas share (tokens).
+    Graph Store graphs and built graphs are public."""
+    return {
+        g for g in named if g.startswith(PRIVATE_PREFIX) or (g.startswith(CONTRIBUTED_PREFIX) and g not in published)
+    }
 
 
 @dataclass(frozen=True)

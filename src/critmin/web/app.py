@@ -175,6 +175,7 @@ def open_parts(config: ServiceSettings) -> Parts:
                                federation=bool(config.service_allowlist))  # fmt: skip
     sparql.derived = derived
     live.listeners.append(derived.refresh)  # a write makes new derived documents, in the background
+    live.watch(settings.environment().remote_poll)  # and so does another replica's, over one engine
     return Parts(config, state_path, live, pool, contributions, sparql, derived, validators)
 
 
@@ -269,7 +270,7 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(lists_router(parts.live, config.route_timeout))
     app.include_router(pages_router(derived, parts.live, config.base_url, config.route_timeout))
     app.include_router(patches_router(parts.state_path, config.base_url, config.route_timeout))
-    tokens = TokenRegistry(parts.state_path)
+    tokens = TokenRegistry.for_location(parts.config.store_url or parts.config.store_path, parts.state_path)
     app.include_router(contribution_router(parts.contributions, tokens, config.base_url, config.max_contribution_bytes,
                                            lambda: current_index(derived)))  # fmt: skip
     app.include_router(
