@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from critmin.namespaces import (
     CM,
     CONTRIBUTED_PREFIX,
-    CONTRIBUTION_GRAPH,
     CONTRIBUTION_ID,
     PRIVATE_PREFIX,
     RECORDS_GRAPH,
@@ -110,10 +109,6 @@ class Visibility:
         base = list(public) if public is not None else self.live.get().named_graphs()
         dropped = set(without)
         return tuple(dict.fromkeys(g for g in [*base, *own] if g not in dropped))
-
-
-def is_retraction_graph(graph: str) -> bool:
-    return graph.startswith(CONTRIBUTION_GRAPH) and graph.endswith("/retractions")
 
 
 def dataset(defaults: Sequence[str], named: Sequence[str], public: Sequence[str] | None,
