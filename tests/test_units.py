@@ -382,3 +382,17 @@ def test_token_names_formats_and_ids(tmp_path):
     (tmp_path / "tokens.json").write_text(json.dumps({"old": {"sha256": digest, "role": "curator"}}))
     old = registry.authenticate("cm_known")
     assert old.name == "old" and old.is_curator and old.id == digest[:16]
+
+
+def test_the_registry_of_a_location(tmp_path, monkeypatch):
+    from critmin.store.shared import EngineDocuments, FileDocuments
+    from critmin.tokens import TokenRegistry
+
+    local = TokenRegistry.for_location(tmp_path / "store", tmp_path / "store")
+    assert isinstance(local.documents, FileDocuments) and local.documents.path("tokens.json") == local.path
+    remote = TokenRegistry.for_location("http://127.0.0.1:9/sparql", tmp_path / "state")
+    assert isinstance(remote.documents, EngineDocuments)  # every replica over the engine sees it
+    monkeypatch.setenv("CRITMIN_TOKENS_FILE", str(tmp_path / "elsewhere.json"))
+    chosen = TokenRegistry.for_location("http://127.0.0.1:9/sparql", tmp_path / "state")
+    chosen.create("dana")
+    assert (tmp_path / "elsewhere.json").exists() and chosen.authenticate("nope") is None
