@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from critmin.namespaces import BENCH_ID
+from critmin.rdf.namespaces import BENCH_ID
 
 CM = "https://w3id.org/critmin/ontology#"
 BENCH = str(BENCH_ID)

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generate import build_store, write_graph
 from report import publish
 
-from critmin import queries
+from critmin.sparql import queries
 from critmin.store import EmbeddedStore
 
 BIN = Path(sys.executable).parent

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import rdflib
 
-from critmin import build, queries, settings
-from critmin.rdf_input import to_rdflib_graph
+from critmin import build, settings
+from critmin.rdf.input import to_rdflib_graph
+from critmin.sparql import queries
 from critmin.store import EmbeddedStore
 
 

@@ -47,8 +47,8 @@ from report import publish
 from servers import descendants, start_server
 from validation_bench import contribution
 
-from critmin import queries
 from critmin.contributions import ContributionService, parse_contribution
+from critmin.sparql import queries
 from critmin.store import EmbeddedStore, LiveStore
 from critmin.store.remote import RemoteStore
 

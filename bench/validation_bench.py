@@ -32,8 +32,8 @@ from generate import build_store, write_graph
 from report import publish
 
 from critmin.contributions import ContributionService, parse_contribution
-from critmin.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
-from critmin.rdf_input import to_rdflib_graph
+from critmin.rdf.input import to_rdflib_graph
+from critmin.rdf.namespaces import ONTOLOGY_GRAPH, SHAPES_GRAPH
 from critmin.store import EmbeddedStore, LiveStore
 
 BENCH = "https://w3id.org/critmin/bench/"

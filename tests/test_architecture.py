@@ -19,7 +19,8 @@ MODULES = sorted(p for p in SOURCE.rglob("*.py") if "__pycache__" not in p.parts
 
 # The executors are where a query meets its engine: the embedded one's worker opens
 # the store folder, the remote one speaks to the engine's endpoint.
-STORE_CLIENTS = {"query_worker.py": ("critmin.store.EmbeddedStore",), "executor_remote.py": ("critmin.store.remote",)}
+STORE_CLIENTS = {"sparql/worker.py": ("critmin.store.EmbeddedStore",),
+                 "sparql/remote_executor.py": ("critmin.store.remote",)}  # fmt: skip
 IMPLEMENTATIONS = ("critmin.store.embedded", "critmin.store.remote", "critmin.store.EmbeddedStore",
                    "critmin.store.LiveStore")  # fmt: skip
 
@@ -66,7 +67,13 @@ def test_only_the_store_package_opens_or_tests_a_store(path):
 
 
 LAYERS = {  # package or module prefix -> what it must not import
-    "store/": ("critmin.web", "critmin.contributions", "critmin.sparql_service", "critmin.build", "critmin.cli"),
+    "rdf/": ("critmin.web", "critmin.contributions", "critmin.sparql", "critmin.store", "critmin.linked_data",
+             "critmin.semantics", "critmin.build", "critmin.cli"),
+    "store/": ("critmin.web", "critmin.contributions", "critmin.sparql.service", "critmin.linked_data", "critmin.build",
+               "critmin.cli"),
+    "semantics/": ("critmin.web", "critmin.contributions", "critmin.linked_data", "critmin.cli"),
+    "sparql/": ("critmin.web", "critmin.contributions", "critmin.cli"),
+    "linked_data/": ("critmin.web", "critmin.contributions", "critmin.cli"),
     "contributions/": ("critmin.web", "critmin.cli"),
     "search/": ("critmin.web", "critmin.cli", "critmin.contributions"),
     "lists/": ("critmin.web", "critmin.cli", "critmin.contributions"),

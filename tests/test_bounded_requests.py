@@ -248,8 +248,8 @@ def test_project_prefixes_are_predeclared_and_an_explicit_prefix_wins(live_serve
 
 
 def test_predeclared_prefixes_for_engines_are_added_only_when_used():
-    from critmin.namespaces import PREFIXES
-    from critmin.query_text import with_default_prefixes
+    from critmin.rdf.namespaces import PREFIXES
+    from critmin.sparql.query_text import with_default_prefixes
 
     assert with_default_prefixes("ASK { ?s ?p ?o }", PREFIXES) == "ASK { ?s ?p ?o }"
     added = with_default_prefixes("SELECT * WHERE { ?s a cm:Commodity }", PREFIXES)

@@ -9,7 +9,7 @@ import pytest
 from browsing import shoot, watched_page
 from servers import curated_server
 
-from critmin import queries
+from critmin.sparql import queries
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from critmin import build
-from critmin.rdf_input import RdfInputError
+from critmin.rdf.input import RdfInputError
 from critmin.store import EmbeddedStore
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from critmin import queries
-from critmin.namespaces import ID
+from critmin.rdf.namespaces import ID
+from critmin.sparql import queries
 
 MINERAL = str(ID) + "mineral/"
 

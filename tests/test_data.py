@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from critmin.namespaces import ID
+from critmin.rdf.namespaces import ID
 
 CM = "https://w3id.org/critmin/ontology#"
 PREFIXES = f"""

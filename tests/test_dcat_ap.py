@@ -61,8 +61,8 @@ def test_publisher_and_contact_come_from_settings_with_honest_defaults(descripti
     assert "default" in name and "CRITMIN_PUBLISHER_NAME" in name
     assert description.value(publisher, DCTERMS.type) is not None
 
-    from critmin.dcat_ap import CatalogSettings
-    from critmin.derived import Recipe, make_documents
+    from critmin.linked_data.dcat_ap import CatalogSettings
+    from critmin.linked_data.derived import Recipe, make_documents
 
     settings = CatalogSettings("Natural Resources Canada", "NationalAuthority", "Critical minerals desk",
                                "minerals@example.org")  # fmt: skip

@@ -32,7 +32,7 @@ from test_w3c_graph_store import CASES as GRAPH_STORE_CASES
 from test_w3c_graph_store import run_case
 from test_w3c_protocol import CASES, check_format, is_update_request, send
 
-from critmin import queries
+from critmin.sparql import queries
 from critmin.store.remote import RemoteStore
 from critmin.tokens import TokenRegistry
 

@@ -191,7 +191,7 @@ def test_health_is_fast_while_a_million_triples_are_described_on_an_engine(milli
     `oxigraph load`, critmin in front of it making its derived documents over HTTP."""
     from engines import start_oxigraph
 
-    from critmin.namespaces import DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
+    from critmin.rdf.namespaces import DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
 
     dump = tmp_path / "million.nq"
     store = EmbeddedStore.open(million_store)

@@ -21,10 +21,10 @@ import rdflib
 from test_shapes import CASES as SHAPE_CASES
 from test_shapes import FIXTURES, PREFIXES, iri
 
-from critmin import validation
 from critmin.contributions import ContributionService
-from critmin.namespaces import CM
-from critmin.rdf_input import to_oxigraph_term, to_rdflib_graph
+from critmin.rdf.input import to_oxigraph_term, to_rdflib_graph
+from critmin.rdf.namespaces import CM
+from critmin.semantics import validation
 from critmin.store import EmbeddedStore, LiveStore
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -11,12 +11,12 @@ import pyoxigraph as ox
 import pytest
 from servers import copy_store, start_server, wait_for_derived
 
-from critmin import sparql_terms
 from critmin.contributions import ContributionError, Limits, parse_contribution
-from critmin.parse_guard import RdfInputError, check_json_depth, check_xml
-from critmin.query_text import RequestRejected, inspect_query
+from critmin.rdf import terms as sparql_terms
+from critmin.rdf.parse_guard import RdfInputError, check_json_depth, check_xml
+from critmin.rdf.untrusted import SandboxLimits, parse_untrusted
+from critmin.sparql.query_text import RequestRejected, inspect_query
 from critmin.tokens import TokenRegistry
-from critmin.untrusted import SandboxLimits, parse_untrusted
 
 INJECTION = "x%3E%20%3Fp%20%3Fo%20.%20" + "%7B" * 12_000
 CROSS_PRODUCT = (
@@ -208,7 +208,7 @@ def test_invalid_names_are_400_and_leave_nothing_behind(hard_server):
     ],
 )
 def test_service_allowlist_matches_parsed_urls(target, allowed):
-    from critmin.query_text import QueryInfo, check_services
+    from critmin.sparql.query_text import QueryInfo, check_services
 
     if allowed:
         check_services(QueryInfo("SELECT", [target]), ["https://query.wikidata.org"])
@@ -218,7 +218,7 @@ def test_service_allowlist_matches_parsed_urls(target, allowed):
 
 
 def test_service_allowlist_path_prefix_is_a_segment():
-    from critmin.query_text import endpoint_allowed
+    from critmin.sparql.query_text import endpoint_allowed
 
     assert endpoint_allowed("https://e.org/sparql", "https://e.org/sparql")
     assert endpoint_allowed("https://e.org/sparql/v2", "https://e.org/sparql")
@@ -302,7 +302,7 @@ def test_ownership_follows_the_token_not_the_name(hard_server):
 def test_staging_makes_no_release_and_old_releases_are_pruned(hard_server, tmp_path):
     import os
 
-    from critmin.dumps import prune_releases
+    from critmin.linked_data.dumps import prune_releases
 
     before = httpx.get(f"{hard_server.url}/dumps/").json()
     alice = {"Authorization": f"Bearer {hard_server.tokens['alice']}", "Content-Type": "text/turtle"}

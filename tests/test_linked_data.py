@@ -15,7 +15,7 @@ import rdflib
 from rdflib.compare import isomorphic
 from servers import wait_for_derived
 
-from critmin.linked_data import local_path
+from critmin.linked_data.describe import local_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).resolve().parents[1]

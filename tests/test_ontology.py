@@ -9,7 +9,7 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from critmin.namespaces import CM, INFERRED_GRAPH, ONTOLOGY_IRI
+from critmin.rdf.namespaces import CM, INFERRED_GRAPH, ONTOLOGY_IRI
 
 PROJECT = Path(__file__).resolve().parents[1]
 TERM_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
@@ -116,8 +116,8 @@ def test_inferences_are_in_their_own_graph(store):
 def test_rule_reasoner_reproduces_owlrl_on_the_shipped_data(store):
     """The SPARQL-rule reasoner used for large graphs and after writes gives exactly the
     owlrl entailments the build stores (on the shipped data)."""
-    from critmin import reasoning
-    from critmin.namespaces import INSTANCE_NAMESPACES, ONTOLOGY_GRAPH
+    from critmin.rdf.namespaces import INSTANCE_NAMESPACES, ONTOLOGY_GRAPH
+    from critmin.semantics import reasoning
     from critmin.store.memory import MemoryLiveStore
 
     scratch = MemoryLiveStore([q for q in store.quads() if q.graph_name.value != str(INFERRED_GRAPH)]).get()

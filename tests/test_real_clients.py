@@ -7,7 +7,7 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from critmin import queries
+from critmin.sparql import queries
 
 CQ01 = queries.load(queries.find("cq01")).text
 CONSTRUCT = """PREFIX cm: <https://w3id.org/critmin/ontology#>

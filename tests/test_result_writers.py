@@ -16,7 +16,7 @@ import io
 import pyoxigraph as ox
 import pytest
 
-from critmin.result_writers import UnwritableValue, Written, write_boolean, write_solutions, write_triples
+from critmin.sparql.result_writers import UnwritableValue, Written, write_boolean, write_solutions, write_triples
 
 VALUES = {
     "plain": '"lithium"',
@@ -104,7 +104,7 @@ def test_csv_matches_pyoxigraph(name):
 
 
 def test_tsv_abbreviates_numbers_only_in_turtle_form():
-    from critmin.result_writers import _tsv_term
+    from critmin.sparql.result_writers import _tsv_term
 
     xsd = "http://www.w3.org/2001/XMLSchema#"
     cases = {("42", "integer"): "42", ("-7", "integer"): "-7", ("3.25", "decimal"): "3.25",

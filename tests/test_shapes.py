@@ -13,8 +13,8 @@ import pytest
 import rdflib
 from rdflib.namespace import SH
 
-from critmin import validation
-from critmin.namespaces import CM, CMS
+from critmin.rdf.namespaces import CM, CMS
+from critmin.semantics import validation
 
 FIXTURES = Path(__file__).parent / "fixtures"
 T = rdflib.Namespace("https://example.org/test/")

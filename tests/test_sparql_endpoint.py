@@ -11,7 +11,7 @@ import httpx
 import pytest
 import rdflib
 
-from critmin import queries
+from critmin.sparql import queries
 
 SELECT_ALL = "SELECT * WHERE { ?s ?p ?o }"
 CONSTRUCT = "CONSTRUCT { ?s a ?t } WHERE { ?s a <https://w3id.org/critmin/ontology#CommodityGroup> ; a ?t }"

@@ -9,7 +9,10 @@ import pytest
 
 from critmin import negotiation
 from critmin.errors import RequestError, problem_document
-from critmin.query_text import (
+from critmin.ratelimit import ConcurrencyCap, RateLimiter, client_address, is_loopback, parse_networks
+from critmin.sparql.cache import CachedResult, ResultCache, cache_key
+from critmin.sparql.protocol import parse_request, split_content_type
+from critmin.sparql.query_text import (
     RequestRejected,
     check_nesting,
     check_services,
@@ -19,9 +22,6 @@ from critmin.query_text import (
     tokens,
     with_default_prefixes,
 )
-from critmin.ratelimit import ConcurrencyCap, RateLimiter, client_address, is_loopback, parse_networks
-from critmin.result_cache import CachedResult, ResultCache, cache_key
-from critmin.sparql_protocol import parse_request, split_content_type
 from critmin.store import visibility
 
 JSON, XML, CSV = "application/sparql-results+json", "application/sparql-results+xml", "text/csv"

@@ -32,11 +32,11 @@ SOURCE = PROJECT / "src" / "critmin"
 # pure module -> the unit tests that must catch its faults
 MODULES = {
     "negotiation": ["tests/test_units.py"],
-    "sparql_protocol": ["tests/test_units.py"],
-    "query_text": ["tests/test_units.py"],
+    "sparql/protocol": ["tests/test_units.py"],
+    "sparql/query_text": ["tests/test_units.py"],
     "ratelimit": ["tests/test_units.py"],
-    "result_cache": ["tests/test_units.py"],
-    "result_writers": ["tests/test_result_writers.py"],
+    "sparql/cache": ["tests/test_units.py"],
+    "sparql/result_writers": ["tests/test_result_writers.py"],
     "store/visibility": ["tests/test_units.py"],
     "tokens": ["tests/test_units.py"],
     "errors": ["tests/test_units.py"],

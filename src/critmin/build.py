@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from critmin import reasoning, settings, validation
+from critmin import settings
 from critmin.build_inputs import (
     EXTRA,
     STREAMABLE,
@@ -31,7 +31,8 @@ from critmin.build_inputs import (
     release_line,
     streamable,
 )
-from critmin.namespaces import (
+from critmin.rdf.input import from_rdflib_graph, to_rdflib_graph, to_rdflib_term
+from critmin.rdf.namespaces import (
     CM,
     CONTRIBUTED_PREFIX,
     DATASET_IRI,
@@ -41,7 +42,7 @@ from critmin.namespaces import (
     META_GRAPH,
     ONTOLOGY_GRAPH,
 )
-from critmin.rdf_input import from_rdflib_graph, to_rdflib_graph, to_rdflib_term
+from critmin.semantics import reasoning, validation
 from critmin.store import visibility
 from critmin.store.targets import BuildTarget, open_target
 

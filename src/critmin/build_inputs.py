@@ -18,8 +18,8 @@ import pyoxigraph as ox
 import rdflib
 
 from critmin import __version__
-from critmin.namespaces import CM, GRAPH, ID, ONTOLOGY_GRAPH, SHAPES_GRAPH, data_graph
-from critmin.rdf_input import parse_file
+from critmin.rdf.input import parse_file
+from critmin.rdf.namespaces import CM, GRAPH, ID, ONTOLOGY_GRAPH, SHAPES_GRAPH, data_graph
 
 
 class BuildError(Exception):

@@ -17,12 +17,13 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from critmin import build, queries, results, settings
+from critmin import build, settings
 from critmin.contributions import ContributionService, public_view
-from critmin.namespaces import PREFIXES
-from critmin.query_errors import explain
-from critmin.query_text import RequestRejected
-from critmin.rdf_input import RdfInputError, parse_file
+from critmin.rdf.input import RdfInputError, parse_file
+from critmin.rdf.namespaces import PREFIXES
+from critmin.sparql import queries, results
+from critmin.sparql.query_text import RequestRejected
+from critmin.sparql.syntax_errors import explain
 from critmin.store import RemoteError, StoreBusyError, StoreMissingError, is_remote
 from critmin.store.bulk_load import LoadError
 from critmin.tokens import TokenRegistry

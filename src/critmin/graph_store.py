@@ -16,11 +16,11 @@ import pyoxigraph as ox
 
 from critmin.contributions import ContributionError, ContributionService, media_format
 from critmin.errors import RequestError
-from critmin.namespaces import DATASET_IRI, GRAPH, META_GRAPH, SD_NAMED_GRAPH
-from critmin.parse_guard import RdfInputError, TooManyQuads
-from critmin.sparql_terms import is_iri
+from critmin.rdf.namespaces import DATASET_IRI, GRAPH, META_GRAPH, SD_NAMED_GRAPH
+from critmin.rdf.parse_guard import RdfInputError, TooManyQuads
+from critmin.rdf.terms import is_iri
+from critmin.rdf.untrusted import ParserBusy, parse_untrusted
 from critmin.store.visibility import is_public
-from critmin.untrusted import ParserBusy, parse_untrusted
 
 MANAGED = str(GRAPH)
 

@@ -4,7 +4,7 @@ and shown on the home page, the dataset page and the citation."""
 
 from __future__ import annotations
 
-from critmin.namespaces import CM, DATASET_IRI, META_GRAPH
+from critmin.rdf.namespaces import CM, DATASET_IRI, META_GRAPH
 
 COUNTS = {
     "lists": CM.CriticalMineralList,

@@ -21,7 +21,7 @@ ENVIRONMENT = jinja2.Environment(
 def _local(iri: str) -> str:
     """Where a link to `iri` goes (html_views.safe_href: our page, or http(s) only);
     "#" for anything else (data is untrusted: no `javascript:`)."""
-    from critmin.html_views import safe_href  # html_views renders with this module
+    from critmin.linked_data.html import safe_href  # html_views renders with this module
 
     return safe_href(iri) or "#"
 

@@ -5,8 +5,8 @@ records and quarantine, the validation gate that judges contributions in the
 context of the store, and the one write path to the public dataset (lock,
 transaction, version, inferences) that the Graph Store Protocol shares.
 
-May import: critmin.store, critmin.store.visibility, critmin.validation, critmin.context,
-critmin.reasoning, critmin.rdf_input, critmin.namespaces. Never the web layer.
+May import: critmin.store, critmin.store.visibility, critmin.semantics.validation, critmin.semantics.context,
+critmin.semantics.reasoning, critmin.rdf.input, critmin.rdf.namespaces. Never the web layer.
 
 Modules:
 - input: parsing and limits of an upload (formats, sizes, remote contexts refused)

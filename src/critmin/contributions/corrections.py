@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import rdflib
 
 from critmin.contributions.input import ContributionError, Limits
-from critmin.rdf_input import to_oxigraph_term
+from critmin.rdf.input import to_oxigraph_term
 
 MEDIA_TYPE = "application/sparql-update"
 MAX_BYTES = 1_000_000

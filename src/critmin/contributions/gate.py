@@ -2,7 +2,7 @@
 with the contribution would judge it (tests/test_gate.py proves the equality).
 
 The contribution is validated with the slice of the store its shapes look at
-(critmin.context), read from the graphs the policy allows this validation to see:
+(critmin.semantics.context), read from the graphs the policy allows this validation to see:
 the public ones, the contributor's own staged contributions it builds on, minus
 the graph a revision replaces and the triples a correction retracts. Results are
 then explained for people: an IRI value that nothing describes, one described
@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable
 import pyoxigraph as ox
 import rdflib
 
-from critmin import context, sparql_terms, validation
 from critmin.contributions.input import ContributionError
-from critmin.namespaces import ID, ONTOLOGY_GRAPH, SHAPES_GRAPH
-from critmin.rdf_input import to_rdflib_graph
+from critmin.rdf import terms as sparql_terms
+from critmin.rdf.input import to_rdflib_graph
+from critmin.rdf.namespaces import ID, ONTOLOGY_GRAPH, SHAPES_GRAPH
+from critmin.semantics import context, validation
+from critmin.semantics.validation_pool import ValidationBusy
 from critmin.store.visibility import Staged, Visibility
-from critmin.validation_pool import ValidationBusy
 
 CLASS_COMPONENT = "http://www.w3.org/ns/shacl#ClassConstraintComponent"
 
@@ -44,7 +45,7 @@ class Gate:
     def __init__(self, live, validator: Callable | None = None):
         self.live = live
         self.visibility = Visibility.of(live)
-        # Where SHACL runs: critmin.validation.validate in this process (the CLI), or the
+        # Where SHACL runs: critmin.semantics.validation.validate in this process (the CLI), or the
         # service's ValidationPool (killable workers with a memory limit and a deadline).
         self.validator = validator or validation.validate
         self._slots = threading.BoundedSemaphore(2)

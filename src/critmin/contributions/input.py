@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from critmin import formats
 from critmin.errors import RequestError
-from critmin.parse_guard import TooManyQuads
-from critmin.rdf_input import RdfInputError
-from critmin.sparql_terms import is_iri
-from critmin.untrusted import ParserBusy, parse_untrusted
+from critmin.rdf import formats
+from critmin.rdf.input import RdfInputError
+from critmin.rdf.parse_guard import TooManyQuads
+from critmin.rdf.terms import is_iri
+from critmin.rdf.untrusted import ParserBusy, parse_untrusted
 
 MEDIA_TYPES = formats.UPLOADS  # media type -> pyoxigraph format, from the one format table
 FORMAT_NAMES = {f.oxigraph: f.name for f in formats.RDF}

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 import rdflib
 
-from critmin import sparql_terms
 from critmin.contributions.input import ContributionError
-from critmin.namespaces import CM, CONTRIBUTION_GRAPH, CONTRIBUTION_ID, ID, RECORDS_GRAPH
+from critmin.rdf import terms as sparql_terms
+from critmin.rdf.namespaces import CM, CONTRIBUTION_GRAPH, CONTRIBUTION_ID, ID, RECORDS_GRAPH
 
 STATUSES = ("staged", "published", "rejected", "withdrawn")
 IDENTIFIER = re.compile(r"[0-9]{14}-[0-9a-f]{8}")

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from critmin.contributions.input import ContributionError
-from critmin.linked_data import local_path
-from critmin.namespaces import CONTRIBUTION_GRAPH
+from critmin.linked_data.describe import local_path
+from critmin.rdf.namespaces import CONTRIBUTION_GRAPH
 from critmin.store.visibility import Staged
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

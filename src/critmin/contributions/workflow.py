@@ -30,7 +30,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from critmin import validation
 from critmin.contributions import corrections
 from critmin.contributions.gate import Gate
 from critmin.contributions.input import ContributionError, Limits, check_metadata, parse_contribution
@@ -46,7 +45,8 @@ from critmin.contributions.records import (
     record_quads,
 )
 from critmin.contributions.rules import Submission, refuse_existing_lists
-from critmin.namespaces import CM, ID
+from critmin.rdf.namespaces import CM, ID
+from critmin.semantics import validation
 from critmin.store.visibility import Visibility
 
 

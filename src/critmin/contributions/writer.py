@@ -14,9 +14,9 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from critmin import reasoning
 from critmin.contributions.records import DCT, XSD, now
-from critmin.namespaces import CM, DATASET_IRI, INFERRED_GRAPH, INSTANCE_NAMESPACES, META_GRAPH, ONTOLOGY_GRAPH
+from critmin.rdf.namespaces import CM, DATASET_IRI, INFERRED_GRAPH, INSTANCE_NAMESPACES, META_GRAPH, ONTOLOGY_GRAPH
+from critmin.semantics import reasoning
 from critmin.store.visibility import Visibility
 
 

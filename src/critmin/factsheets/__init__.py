@@ -7,5 +7,5 @@ resource's own neighbourhood), runs on the public view, and needs no reasoning
 beyond what the store already holds (`cm:listedIn`, `cm:memberOfGroup` are inferred
 at build time).
 
-May import: `critmin.sparql_terms`, `critmin.namespaces`. No HTTP, no HTML.
+May import: `critmin.rdf.terms`, `critmin.rdf.namespaces`. No HTTP, no HTML.
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from critmin import sparql_terms
-from critmin.namespaces import CM, ID
+from critmin.rdf import terms as sparql_terms
+from critmin.rdf.namespaces import CM, ID
 
 SOURCES = "OPTIONAL { ?row dct:source ?source . ?source dct:title ?sourceTitle }"
 

@@ -6,5 +6,5 @@ lists asked for, so its cost is bounded by their size; the timeline is the
 competency question cq16, and membership follows the rule cq09, cq10 and cq17 share
 (listed directly, by inclusion of another list, or through a group).
 
-May import: `critmin.queries`, `critmin.sparql_terms`, `critmin.namespaces`, `critmin.errors`.
+May import: `critmin.sparql.queries`, `critmin.rdf.terms`, `critmin.rdf.namespaces`, `critmin.errors`.
 """

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from critmin import queries, sparql_terms
 from critmin.errors import RequestError
-from critmin.namespaces import ID
+from critmin.rdf import terms as sparql_terms
+from critmin.rdf.namespaces import ID
+from critmin.sparql import queries
 
 MAX_LISTS = 12
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")

@@ -11,5 +11,5 @@ resource everywhere.
   ranking and type filters.
 - `reconcile`: the Reconciliation Service API 0.2 on top of the engine (no HTTP).
 
-May import: `critmin.namespaces`, `critmin.sparql_terms`, `critmin.errors`, rapidfuzz, jsonschema. Not `critmin.web`.
+May import: `critmin.rdf.namespaces`, `critmin.rdf.terms`, `critmin.errors`, rapidfuzz, jsonschema. Not `critmin.web`.
 """

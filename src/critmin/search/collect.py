@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from critmin.namespaces import ID
+from critmin.rdf.namespaces import ID
 
 INDEX_FORMAT = 2  # bump when the record layout changes; an older search.json is then remade
 

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from critmin.namespaces import CM
+from critmin.rdf.namespaces import CM
 from critmin.search.collect import Record, from_document
 from critmin.search.text import MAX_QUERY, initials, normalize
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import jsonschema
 
 from critmin.errors import RequestError
-from critmin.namespaces import ID, ONTOLOGY_IRI
+from critmin.rdf.namespaces import ID, ONTOLOGY_IRI
 from critmin.search.collect import PROPERTIES, Record
 from critmin.search.engine import TYPE_KEYS, Hit, SearchIndex, is_sure, resolve_type
 from critmin.search.text import normalize

@@ -6,5 +6,5 @@ each entry to a commodity with the search engine (`critmin.search`: the same one
 /search and /reconcile), and writes the Turtle that then goes through the ordinary
 contribution path (sandboxed parse, SHACL gate, staging).
 
-May import: `critmin.search`, `critmin.namespaces`, `critmin.errors`. No HTTP.
+May import: `critmin.search`, `critmin.rdf.namespaces`, `critmin.errors`. No HTTP.
 """

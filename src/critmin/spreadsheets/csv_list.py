@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from critmin.errors import RequestError
-from critmin.namespaces import CM, ID
+from critmin.rdf.namespaces import CM, ID
 from critmin.search.engine import TYPE_KEYS, SearchIndex, is_sure
 from critmin.search.text import normalize
 

@@ -7,7 +7,7 @@ SPARQL 1.1 engine over the Protocol, Update and the Graph Store Protocol), bulk
 loading into engines (bulk_load.py), and the visibility policy (visibility.py: which
 graphs the public sees). Blank-node skolemisation for engines is its business.
 
-May import: critmin.namespaces, critmin.query_text, critmin.settings. Nothing above
+May import: critmin.rdf.namespaces, critmin.sparql.query_text, critmin.settings. Nothing above
 it (services, web) may open a pyoxigraph Store or ask which implementation it holds.
 """
 

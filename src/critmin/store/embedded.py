@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from critmin import query_text, settings
-from critmin.namespaces import DATASET_IRI, META_GRAPH, PREFIXES
+from critmin import settings
+from critmin.rdf.namespaces import DATASET_IRI, META_GRAPH, PREFIXES
+from critmin.sparql import query_text
 from critmin.store import visibility
 from critmin.store.interface import Capabilities
 

@@ -25,8 +25,9 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
-from critmin import query_text, settings
-from critmin.namespaces import CONTRIBUTED_PREFIX, DATASET_IRI, META_GRAPH, PREFIXES, SD_NAMED_GRAPH, SKOLEM_BASE
+from critmin import settings
+from critmin.rdf.namespaces import CONTRIBUTED_PREFIX, DATASET_IRI, META_GRAPH, PREFIXES, SD_NAMED_GRAPH, SKOLEM_BASE
+from critmin.sparql import query_text
 from critmin.store import visibility
 from critmin.store.bulk_load import LoadError, UpdateLoader, loader_from_environment, update_batch
 from critmin.store.embedded import MODIFIED_QUERY, VERSION_QUERY, GraphSummary, service_allowlist

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from critmin.namespaces import CM, PRIVATE_PREFIX
+from critmin.rdf.namespaces import CM, PRIVATE_PREFIX
 
 
 class SharedDocuments(Protocol):

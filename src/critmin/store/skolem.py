@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from critmin.namespaces import SKOLEM_BASE
+from critmin.rdf.namespaces import SKOLEM_BASE
 
 
 def skolemised(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:

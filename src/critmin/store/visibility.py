@@ -11,7 +11,7 @@ overridden by the dataset the worker passes the engine) and Graph Store reads. A
 hidden graph named by a request behaves as an empty graph: it is neither shown nor
 revealed to exist.
 
-May import: critmin.namespaces only (the store is passed in).
+May import: critmin.rdf.namespaces only (the store is passed in).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from critmin.namespaces import (
+from critmin.rdf.namespaces import (
     CM,
     CONTRIBUTED_PREFIX,
     CONTRIBUTION_ID,

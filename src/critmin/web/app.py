@@ -24,23 +24,24 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from critmin import __version__, metrics, queries, settings
+from critmin import __version__, metrics, settings
 from critmin.contributions import ContributionService, Limits
-from critmin.derived import DerivedDocuments
 from critmin.errors import RequestError
-from critmin.executor import QueryPool
-from critmin.executor_remote import RemoteExecutor
 from critmin.graph_store import GraphStore
+from critmin.linked_data.derived import DerivedDocuments
 from critmin.metrics import MetricsMiddleware
-from critmin.query_text import RequestRejected
 from critmin.ratelimit import ConcurrencyCap, RateLimiter, client_address, is_loopback
-from critmin.result_cache import ResultCache
+from critmin.semantics.validation_pool import ValidationPool
 from critmin.service_settings import ServiceSettings
-from critmin.sparql_protocol import parse_request
-from critmin.sparql_service import EXPOSED_HEADERS, Reply, SparqlService, error_reply
+from critmin.sparql import queries
+from critmin.sparql.cache import ResultCache
+from critmin.sparql.pool import QueryPool
+from critmin.sparql.protocol import parse_request
+from critmin.sparql.query_text import RequestRejected
+from critmin.sparql.remote_executor import RemoteExecutor
+from critmin.sparql.service import EXPOSED_HEADERS, Reply, SparqlService, error_reply
 from critmin.store import LiveView, StoreMissingError, open_live
 from critmin.tokens import TokenRegistry
-from critmin.validation_pool import ValidationPool
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.bounded import RETRY_AFTER, Overrun, off_loop
 from critmin.web.contribution_routes import create_router as contribution_router

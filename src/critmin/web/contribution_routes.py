@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from critmin import metrics, negotiation
 from critmin.contributions import ContributionError, ContributionService, Record
 from critmin.errors import RequestError
-from critmin.sparql_terms import is_iri
+from critmin.rdf.terms import is_iri
 from critmin.spreadsheets import csv_list
 from critmin.templating import render
 from critmin.tokens import Principal, TokenRegistry

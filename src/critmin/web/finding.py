@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from critmin.linked_data import PUBLIC_BASE, local_path
+from critmin.linked_data.describe import PUBLIC_BASE, local_path
 from critmin.search.engine import SearchIndex
 from critmin.templating import render
 from critmin.web.problems import problem

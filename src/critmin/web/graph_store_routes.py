@@ -10,11 +10,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from critmin import formats, negotiation
+from critmin import negotiation
 from critmin.errors import RequestError
 from critmin.graph_store import GraphStore
-from critmin.result_writers import GRAPH_FORMATS, GRAPH_MEDIA_TYPES
-from critmin.sparql_terms import is_iri
+from critmin.rdf import formats
+from critmin.rdf.terms import is_iri
+from critmin.sparql.result_writers import GRAPH_FORMATS, GRAPH_MEDIA_TYPES
 from critmin.tokens import TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.bounded import off_loop

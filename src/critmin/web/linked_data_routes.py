@@ -16,12 +16,17 @@ import rdflib
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from critmin import changes, formats, html_views, linked_data, negotiation
+from critmin import negotiation
 from critmin.contributions.records import retirement_query
-from critmin.dcat_ap import LICENSE
-from critmin.derived import DerivedDocuments
 from critmin.factsheets import sheets as factsheets
-from critmin.namespaces import (
+from critmin.linked_data import changes
+from critmin.linked_data import describe as linked_data
+from critmin.linked_data import html as html_views
+from critmin.linked_data.dcat_ap import LICENSE
+from critmin.linked_data.derived import DerivedDocuments
+from critmin.rdf import formats
+from critmin.rdf.input import to_rdflib_graph
+from critmin.rdf.namespaces import (
     CONTRIBUTION_ID,
     ONTOLOGY_GRAPH,
     ONTOLOGY_IRI,
@@ -31,7 +36,6 @@ from critmin.namespaces import (
     jsonld_context,
     to_jsonld,
 )
-from critmin.rdf_input import to_rdflib_graph
 from critmin.store import LiveView
 from critmin.store.visibility import is_public
 from critmin.templating import render

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from critmin import summary as facts
-from critmin.derived import DerivedDocuments
-from critmin.namespaces import PREFIXES
+from critmin.linked_data.derived import DerivedDocuments
+from critmin.rdf.namespaces import PREFIXES
 from critmin.store import LiveView
 from critmin.templating import render
 from critmin.web.bounded import off_loop

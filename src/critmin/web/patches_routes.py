@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from critmin import patches
+from critmin.linked_data import patches
 from critmin.web.bounded import off_loop
 from critmin.web.http import Conditional
 from critmin.web.problems import problem

@@ -1,6 +1,6 @@
 """What harvesters fetch besides the resources: the VoID/DCAT description, the dumps
 (with `latest` aliases and uncompressed .nt/.nq), the change feed and the sitemap. All
-are derived documents or files made when the data changes (critmin.derived), served
+are derived documents or files made when the data changes (critmin.linked_data.derived), served
 from disk with their own version in ETag and Last-Modified; none is made on a GET."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from critmin import changes, dumps
-from critmin.derived import DerivedDocuments
+from critmin.linked_data import changes, dumps
+from critmin.linked_data.derived import DerivedDocuments
 from critmin.web.bounded import off_loop
 from critmin.web.http import Conditional, http_date, with_charset
 from critmin.web.linked_data_routes import ACTIVITY_STREAMS, REPRESENTATIONS, choose, not_acceptable, not_ready

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from critmin import __version__, negotiation
-from critmin.derived import DerivedDocuments
-from critmin.linked_data import local_path
+from critmin.linked_data.derived import DerivedDocuments
+from critmin.linked_data.describe import local_path
 from critmin.search import reconcile
 from critmin.search.engine import TYPE_KEYS, Hit, SearchIndex, load_index, resolve_type
 from critmin.templating import render

@@ -9,7 +9,7 @@ grew past `recycle_bytes` is replaced after its job, so memory goes back to the
 system. The store is read in the service (the context slice is small); the worker
 gets the slice, the ontology and the shapes as N-Triples and sends back the report.
 
-Workers come from the same forkserver as the query workers (critmin.executor),
+Workers come from the same forkserver as the query workers (critmin.sparql.pool),
 which preloads this module and pyshacl, so a new worker costs milliseconds.
 """
 
@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import rdflib
 
-from critmin import metrics, settings, validation
+from critmin import metrics, settings
+from critmin.semantics import validation
 
 
 class ValidationBusy(Exception):
@@ -102,11 +103,11 @@ class _Worker:
 
 
 class ValidationPool:
-    """`validate(...)` with the signature of critmin.validation.validate, run in a worker.
+    """`validate(...)` with the signature of critmin.semantics.validation.validate, run in a worker.
     Blocking (called from the threads that handle uploads)."""
 
     def __init__(self, limits: ValidationLimits | None = None):
-        from critmin.executor import worker_context
+        from critmin.sparql.pool import worker_context
 
         self.limits = limits or ValidationLimits.from_environment()
         self._context = worker_context()

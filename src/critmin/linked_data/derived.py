@@ -28,13 +28,15 @@ from xml.sax.saxutils import escape
 
 import rdflib
 
-from critmin import dumps, linked_data, metrics, patches, summary, void
-from critmin.dcat_ap import CatalogSettings
-from critmin.namespaces import to_jsonld
+from critmin import metrics, summary
+from critmin.linked_data import describe as linked_data
+from critmin.linked_data import dumps, patches, void
+from critmin.linked_data.dcat_ap import CatalogSettings
+from critmin.rdf.namespaces import to_jsonld
 from critmin.search import collect as search_collect
 from critmin.templating import render
 
-log = logging.getLogger("critmin.derived")
+log = logging.getLogger("critmin.linked_data.derived")
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
 
 
@@ -110,7 +112,7 @@ def _open(recipe: Recipe):
 
 
 def _service_description(store, recipe: Recipe) -> rdflib.Graph:
-    from critmin.service_description import describe_service
+    from critmin.sparql.service_description import describe_service
 
     return describe_service(f"{recipe.base_url}/sparql", store.graph_summaries(), void.count_union_triples(store),
                             federation=recipe.federation, version=store.dataset_version())  # fmt: skip
@@ -260,7 +262,7 @@ class DerivedDocuments:
 
     @staticmethod
     def _in_child(recipe: Recipe) -> tuple[str, str]:
-        from critmin.executor import worker_context
+        from critmin.sparql.pool import worker_context
 
         context = worker_context()
         parent, child = context.Pipe()

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from critmin.query_text import RequestRejected
-from critmin.sparql_terms import is_iri
+from critmin.rdf.terms import is_iri
+from critmin.sparql.query_text import RequestRejected
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"

@@ -16,9 +16,9 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
-from critmin import sparql_terms
-from critmin.namespaces import DATASET_IRI, INFERRED_GRAPH, META_GRAPH, SKOLEM_BASE
-from critmin.rdf_input import to_rdflib_term
+from critmin.rdf import terms as sparql_terms
+from critmin.rdf.input import to_rdflib_term
+from critmin.rdf.namespaces import DATASET_IRI, INFERRED_GRAPH, META_GRAPH, SKOLEM_BASE
 from critmin.store import ReadableStore
 
 PUBLIC_BASE = "https://w3id.org/critmin/"
@@ -215,7 +215,7 @@ def as_graph(description: Description, document: str, endpoint: str) -> rdflib.G
 
 
 def _bind(graph: rdflib.Graph) -> None:
-    from critmin.namespaces import PREFIXES
+    from critmin.rdf.namespaces import PREFIXES
 
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)

@@ -18,7 +18,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from critmin.namespaces import DATASET_IRI
+from critmin.rdf.namespaces import DATASET_IRI
 
 PAGE_SIZE = 100
 AS_CONTEXT = "http://iiif.io/api/discovery/1/context.json"

@@ -5,13 +5,13 @@ parsers are native code: a body that overflows their stack kills the process tha
 runs them (a segfault cannot be caught). So the body goes to a child process, run
 under `resource.setrlimit` (address space and CPU time) and a wall-clock deadline,
 behind a cap on how many run at once. The child applies the nesting checks and the
-quad limit of critmin.parse_guard and hands back flat N-Quads, which the service
+quad limit of critmin.rdf.parse_guard and hands back flat N-Quads, which the service
 re-reads with a line-based parser that has no nesting to overflow.
 
 A child that dies (signal), runs out of time or memory is that request's error
 (400, or 503 when the service is busy), never the service's death.
 
-The child imports only pyoxigraph and critmin.parse_guard: it starts in ~40 ms.
+The child imports only pyoxigraph and critmin.rdf.parse_guard: it starts in ~40 ms.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from critmin import settings
-from critmin.parse_guard import RdfInputError, TooManyQuads, parse_bounded
+from critmin.rdf.parse_guard import RdfInputError, TooManyQuads, parse_bounded
 
 EXIT_SYNTAX, EXIT_TOO_MANY = 3, 4
 
@@ -84,7 +84,7 @@ def parse_untrusted(
 
 
 def _run_child(data, fmt, source, base_iri, max_quads, limits: SandboxLimits) -> list[ox.Quad]:
-    command = [sys.executable, "-I", "-m", "critmin.untrusted", fmt.media_type, source, base_iri or "",
+    command = [sys.executable, "-I", "-m", "critmin.rdf.untrusted", fmt.media_type, source, base_iri or "",
                str(max_quads if max_quads is not None else -1)]  # fmt: skip
 
     def confine() -> None:  # runs in the child before exec

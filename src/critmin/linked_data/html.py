@@ -13,9 +13,9 @@ import rdflib
 from markupsafe import Markup
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 
-from critmin import formats
-from critmin.linked_data import Description, local_path
-from critmin.namespaces import PREFIXES
+from critmin.linked_data.describe import Description, local_path
+from critmin.rdf import formats
+from critmin.rdf.namespaces import PREFIXES
 from critmin.templating import render
 
 
@@ -69,7 +69,7 @@ def page(title: str, body: str, *, alternates: dict[str, str] | None = None) -> 
 
 
 def _count(total: int) -> str:
-    from critmin.linked_data import INCOMING_COUNT_BOUND
+    from critmin.linked_data.describe import INCOMING_COUNT_BOUND
 
     return f"more than {INCOMING_COUNT_BOUND:,}" if total > INCOMING_COUNT_BOUND else f"{total:,}"
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
-from critmin import formats, settings
-from critmin.namespaces import DATASET_IRI, ID
+from critmin import settings
+from critmin.rdf import formats
+from critmin.rdf.namespaces import DATASET_IRI, ID
 
 VCARD = rdflib.Namespace("http://www.w3.org/2006/vcard/ns#")
 DCATAP = rdflib.Namespace("http://data.europa.eu/r5r/")

@@ -12,7 +12,7 @@ import owlrl
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
-from critmin.namespaces import ID
+from critmin.rdf.namespaces import ID
 
 _TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
 

@@ -111,7 +111,7 @@ def validate(
     `focus_nodes`, skips sh:or (and the other logical constraints), so a date typed
     as a plain string passed the contribution gate while the full build refused it
     (tests/test_gate.py::test_pyshacl_focus_nodes_still_skip_sh_or notices when an
-    upgrade fixes this). `data` is a small slice (critmin.context), so running every
+    upgrade fixes this). `data` is a small slice (critmin.semantics.context), so running every
     target over it costs little.
     """
     report = _run(data, shapes, ontology)

@@ -26,8 +26,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from critmin import metrics, query_worker, settings
-from critmin.query_worker import QueryJob, QueryOutcome
+from critmin import metrics, settings
+from critmin.sparql import worker as query_worker
+from critmin.sparql.worker import QueryJob, QueryOutcome
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class Worker:
         return self.process.pid
 
 
-_PRELOAD = ["critmin.query_worker", "critmin.validation_pool", "critmin.derived"]
+_PRELOAD = ["critmin.sparql.worker", "critmin.semantics.validation_pool", "critmin.linked_data.derived"]
 
 
 def worker_context():

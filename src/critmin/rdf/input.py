@@ -11,8 +11,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from critmin import formats
-from critmin.parse_guard import RdfInputError, parse_bounded
+from critmin.rdf import formats
+from critmin.rdf.parse_guard import RdfInputError, parse_bounded
 
 __all__ = ["RdfInputError", "format_for_path", "parse_file", "parse_quads"]
 
@@ -34,7 +34,7 @@ def parse_quads(
     data: bytes, fmt: ox.RdfFormat, *, source: str = "<input>", base_iri: str | None = None
 ) -> list[ox.Quad]:
     """Parse a whole document of trusted origin (the project's files); triples land in
-    the default graph. Bodies from requests go through critmin.untrusted instead."""
+    the default graph. Bodies from requests go through critmin.rdf.untrusted instead."""
     return parse_bounded(data, fmt, source=source, base_iri=base_iri)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
-from critmin import __version__, dcat_ap
-from critmin.dcat_ap import LICENSE, SPDX, CatalogSettings
-from critmin.dumps import Dump
-from critmin.namespaces import CM, DATASET_IRI
+from critmin import __version__
+from critmin.linked_data import dcat_ap
+from critmin.linked_data.dcat_ap import LICENSE, SPDX, CatalogSettings
+from critmin.linked_data.dumps import Dump
+from critmin.rdf.namespaces import CM, DATASET_IRI
 from critmin.store import ReadableStore
 from critmin.summary import citation
 

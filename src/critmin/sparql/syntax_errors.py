@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from critmin.query_text import tokens
+from critmin.sparql.query_text import tokens
 
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
 _RANGES = re.compile(r"\[[^\]]*'\\u\{[^\]]*\]", re.DOTALL)

@@ -5,7 +5,7 @@ pyoxigraph 0.5.13 recurses on nesting: JSON-LD nested about 10,000 deep overflow
 its stack and kills the process (a segfault, not an exception), and its RDF/XML
 reader is quadratic in depth. So nesting is bounded here, before the parser runs,
 with a clear error naming where. This module imports nothing heavy (no rdflib): the
-untrusted-input sandbox (critmin.untrusted) runs it in a short-lived child process.
+untrusted-input sandbox (critmin.rdf.untrusted) runs it in a short-lived child process.
 """
 
 from __future__ import annotations

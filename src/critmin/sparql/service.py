@@ -10,17 +10,18 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from critmin import formats, metrics, negotiation
+from critmin import metrics, negotiation
 from critmin.errors import PROBLEM_JSON, problem_document
-from critmin.executor import QueryPool, QueryTimeout, WorkerCrashed
-from critmin.namespaces import PREFIXES
 from critmin.negotiation import etag_matches, with_charset
-from critmin.query_errors import explain
-from critmin.query_text import RequestRejected, check_services, inspect_query
-from critmin.query_worker import QueryJob
-from critmin.result_cache import CachedResult, ResultCache, cache_key
+from critmin.rdf import formats
+from critmin.rdf.namespaces import PREFIXES
 from critmin.service_settings import ServiceSettings
-from critmin.sparql_protocol import ProtocolRequest
+from critmin.sparql.cache import CachedResult, ResultCache, cache_key
+from critmin.sparql.pool import QueryPool, QueryTimeout, WorkerCrashed
+from critmin.sparql.protocol import ProtocolRequest
+from critmin.sparql.query_text import RequestRejected, check_services, inspect_query
+from critmin.sparql.syntax_errors import explain
+from critmin.sparql.worker import QueryJob
 from critmin.store import LiveView
 from critmin.store.visibility import restrict
 
@@ -83,7 +84,7 @@ class SparqlService:
         self.live = live
         self.cache = cache
         self.public_graphs = public_graphs or (lambda: None)  # the default dataset's graphs
-        self.derived = None  # critmin.derived.DerivedDocuments, set by the app
+        self.derived = None  # critmin.linked_data.derived.DerivedDocuments, set by the app
 
     @property
     def endpoint(self) -> str:

@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
-from critmin import query_text, result_writers
-from critmin.executor import QueryTimeout
-from critmin.namespaces import PREFIXES
-from critmin.query_worker import QueryJob, QueryOutcome, SpoolWriter
+from critmin.rdf.namespaces import PREFIXES
+from critmin.sparql import query_text, result_writers
+from critmin.sparql.pool import QueryTimeout
+from critmin.sparql.worker import QueryJob, QueryOutcome, SpoolWriter
 from critmin.store import visibility
 from critmin.store.remote import FORM, RemoteError, RemoteStore, parse_graph_answer, parse_solutions_answer, translate
 

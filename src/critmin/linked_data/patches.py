@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from critmin import changes
-from critmin.namespaces import DATASET_IRI, INSTANCE_NAMESPACES, SKOLEM_BASE
+from critmin.linked_data import changes
+from critmin.rdf.namespaces import DATASET_IRI, INSTANCE_NAMESPACES, SKOLEM_BASE
 
 FOLDER = "patches"
 SNAPSHOT = "snapshot.nq.gz"

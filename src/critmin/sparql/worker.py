@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from critmin import result_writers
+from critmin.sparql import result_writers
 from critmin.store import EmbeddedStore, visibility
 
 

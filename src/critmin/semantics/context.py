@@ -5,16 +5,16 @@ country or list as "not a cm:Commodity"; validating it against the whole graph
 would cost as much as the graph. So it is validated together with the slice of the
 store its shapes can look at (the nodes it affects, described in full, and the
 types of everything mentioned), with every shape's targets intact, and only the
-results about the affected nodes are kept (critmin.validation.validate_slice).
+results about the affected nodes are kept (critmin.semantics.validation.validate_slice).
 """
 
 from __future__ import annotations
 
 import rdflib
 
-from critmin import sparql_terms
-from critmin.namespaces import CM, INFERRED_GRAPH
-from critmin.rdf_input import to_rdflib_term
+from critmin.rdf import terms as sparql_terms
+from critmin.rdf.input import to_rdflib_term
+from critmin.rdf.namespaces import CM, INFERRED_GRAPH
 from critmin.store import ReadableStore
 
 BATCH = 400

@@ -1,0 +1,6 @@
+"""What is valid and what follows: SHACL validation (validation), the slice of the
+store a contribution is judged with (context), the killable validation workers for
+uploads (validation_pool) and the OWL 2 RL / rule reasoning (reasoning).
+
+May import: critmin.rdf, critmin.store (the interface), critmin.settings.
+"""
