@@ -70,8 +70,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
 	$(BIN)/ruff format --check src tests tools bench
 
+# Two pytest workers (pytest-xdist), a test file to each at a time: the servers, engines
+# and browsers the tests wait on overlap (a serial run took ~12 min here, this ~9).
 test: $(STAMP) $(WEB) system-packages lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Mutation testing of the pure modules (tools/mutation.py; survivors argued in
 # tools/mutation-survivors.md). Not part of `make test`: it runs the unit tests once per mutant.

@@ -67,10 +67,24 @@ def test_only_the_store_package_opens_or_tests_a_store(path):
 
 
 LAYERS = {  # package or module prefix -> what it must not import
-    "rdf/": ("critmin.web", "critmin.contributions", "critmin.sparql", "critmin.store", "critmin.linked_data",
-             "critmin.semantics", "critmin.build", "critmin.cli"),
-    "store/": ("critmin.web", "critmin.contributions", "critmin.sparql.service", "critmin.linked_data", "critmin.build",
-               "critmin.cli"),
+    "rdf/": (
+        "critmin.web",
+        "critmin.contributions",
+        "critmin.sparql",
+        "critmin.store",
+        "critmin.linked_data",
+        "critmin.semantics",
+        "critmin.build",
+        "critmin.cli",
+    ),
+    "store/": (
+        "critmin.web",
+        "critmin.contributions",
+        "critmin.sparql.service",
+        "critmin.linked_data",
+        "critmin.build",
+        "critmin.cli",
+    ),
     "semantics/": ("critmin.web", "critmin.contributions", "critmin.linked_data", "critmin.cli"),
     "sparql/": ("critmin.web", "critmin.contributions", "critmin.cli"),
     "linked_data/": ("critmin.web", "critmin.contributions", "critmin.cli"),

@@ -7,10 +7,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -103,14 +105,17 @@ def test_killed_while_making_derived_documents_the_next_start_makes_them(store_p
 def test_a_full_disk_is_a_clear_error_and_recovers(store_path, tmp_path):
     """Tiny tmpfs folders under the dumps, the derived documents and the result spool."""
     folder = copy_store(store_path, tmp_path / "store")
-    mounts = [folder / "dumps", folder / "derived", tmp_path / "spool"]
+    # the spool is TMPDIR, where the worker pool's forkserver puts its socket: a short path
+    # (AF_UNIX paths are at most 107 bytes; pytest-xdist's tmp_path is longer)
+    spool = Path(tempfile.mkdtemp(prefix="cm-spool-"))
+    mounts = [folder / "dumps", folder / "derived", spool]
     for mount in mounts:
         mount.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
         assert done.returncode == 0, f"this test needs to mount a tmpfs (root): {done.stderr!r}"
     server = None
     try:
-        server = start_server(folder, tmp_path, wait_ready=False, TMPDIR=str(tmp_path / "spool"),
+        server = start_server(folder, tmp_path, wait_ready=False, TMPDIR=str(spool),
                               CRITMIN_INLINE_RESULT_BYTES="1024")  # fmt: skip
         deadline = time.monotonic() + 30
         while not httpx.get(f"{server.url}/health").json()["derived"]["last_error"] and time.monotonic() < deadline:
@@ -132,6 +137,7 @@ def test_a_full_disk_is_a_clear_error_and_recovers(store_path, tmp_path):
             server.stop()
         for mount in mounts:
             subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+        shutil.rmtree(spool, ignore_errors=True)
 
 
 def assert_health_fast_while_documents_are_made(url: str, seconds: float = 8) -> None:
