@@ -65,6 +65,7 @@ def test_two_replicas_over_one_engine_act_as_one_service(tmp_path):
         # replica b knows alice's token and the contribution (its record lives in the engine)
         seen = httpx.get(f"{b.url}/contributions/{identifier}", headers={"Authorization": f"Bearer {alice}"})
         assert seen.status_code == 200 and seen.json()["status"] == "staged"
+        assert seen.json()["report"]["conforms"] is True  # the report travels with the record
         published = httpx.post(f"{b.url}/contributions/{identifier}/publish", timeout=120,
                                headers={"Authorization": f"Bearer {carol}"})  # fmt: skip
         assert published.status_code == 200, published.text
@@ -74,6 +75,14 @@ def test_two_replicas_over_one_engine_act_as_one_service(tmp_path):
                 httpx.get(f"{replica.url}/id/supply/test-replicas", headers={"Accept": "text/turtle"}).status_code
                 == 200
             )
+        # a withdrawal asked through a is approved through b, which sees the request and its reason
+        asked = httpx.delete(f"{a.url}/contributions/{identifier}", params={"reason": "a duplicate"},
+                             headers={"Authorization": f"Bearer {alice}"}, timeout=120)  # fmt: skip
+        assert asked.status_code == 202, asked.text
+        approved = httpx.delete(f"{b.url}/contributions/{identifier}", headers={"Authorization": f"Bearer {carol}"},
+                                timeout=120)  # fmt: skip
+        assert approved.status_code == 200 and approved.json()["withdrawal_request"]["reason"] == "a duplicate"
+        assert approved.json()["history"][-1]["reason"] == "a duplicate"
     finally:
         for replica in replicas:
             replica.stop()

@@ -5,7 +5,7 @@ read back with filters that are checked, never spliced into the query."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyoxigraph as ox
@@ -48,6 +48,9 @@ class Record:
     corrects: tuple[str, ...] = ()  # ids of published contributions it retracts triples from
     reason: str | None = None  # why it was withdrawn
     successor: str | None = None  # what replaces its resources (an IRI or a contribution's id)
+    # the validation report (JSON, Turtle) written with the record, so that every replica
+    # over one engine can show it; read back with `report_query`, not with the listing
+    report: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     def history(self, withdrawal_request: dict | None = None) -> list[dict]:
         """What happened to the contribution, in order: sent (and how the gate judged it),
@@ -116,7 +119,17 @@ def record_quads(record: Record, shapes_version: str) -> list[ox.Quad]:
         quads.append(quad(PROV + "wasRevisionOf", ox.NamedNode(CONTRIBUTION_ID + record.revises)))
     quads += [quad(str(CM.dependsOn), ox.NamedNode(CONTRIBUTION_ID + d)) for d in record.depends_on]
     quads += [quad(str(CM.corrects), ox.NamedNode(CONTRIBUTION_ID + c)) for c in record.corrects]
+    if record.report is not None:
+        quads += [quad(str(CM.reportJson), lit(record.report[0])), quad(str(CM.reportTurtle), lit(record.report[1]))]
     return quads
+
+
+def report_query(identifier: str) -> str | None:
+    """The validation report kept with a record (None for a malformed identifier)."""
+    if not IDENTIFIER.fullmatch(identifier):
+        return None
+    return f"""SELECT ?json ?turtle WHERE {{ GRAPH <{RECORDS_GRAPH}> {{
+        <{CONTRIBUTION_ID}{identifier}> <{CM.reportJson}> ?json ; <{CM.reportTurtle}> ?turtle }} }}"""
 
 
 def listing_query(status: str | None = None, contributor: str | None = None, since: str | None = None,
@@ -207,3 +220,27 @@ def retirement_query(iri: str) -> str | None:
             ?c cm:retiredResource {sparql_terms.iri(iri)} ; cm:withdrawnAt ?at
             OPTIONAL {{ ?c cm:withdrawalReason ?reason }} OPTIONAL {{ ?c cm:successor ?successor }} }} }}
         ORDER BY DESC(?at) LIMIT 1"""
+
+
+def withdrawal_request_operations(record: Record, who: str, reason: str, successor: str | None) -> list[str]:
+    """The updates that keep a withdrawal request with its record (replacing an earlier one)."""
+    node, graph = f"<{record.iri}>", f"<{RECORDS_GRAPH}>"
+    names = (CM.withdrawalRequestedBy, CM.withdrawalRequestedAt, CM.withdrawalRequestReason,
+             CM.withdrawalRequestSuccessor)  # fmt: skip
+    drop = [f"DELETE WHERE {{ GRAPH {graph} {{ {node} <{name}> ?v }} }}" for name in names]
+    facts = [f"<{CM.withdrawalRequestedBy}> {ox.Literal(who)}",
+             f'<{CM.withdrawalRequestedAt}> "{now()}"^^<{XSD}dateTime>',
+             f"<{CM.withdrawalRequestReason}> {ox.Literal(reason)}"]  # fmt: skip
+    if successor:
+        facts.append(f"<{CM.withdrawalRequestSuccessor}> {ox.NamedNode(successor)}")
+    return [*drop, f"INSERT DATA {{ GRAPH {graph} {{ {node} {' ; '.join(facts)} }} }}"]
+
+
+def withdrawal_request_query(identifier: str) -> str | None:
+    if not IDENTIFIER.fullmatch(identifier):
+        return None
+    node = f"<{CONTRIBUTION_ID}{identifier}>"
+    return f"""SELECT ?who ?at ?reason ?successor WHERE {{ GRAPH <{RECORDS_GRAPH}> {{
+        {node} <{CM.withdrawalRequestedBy}> ?who ; <{CM.withdrawalRequestedAt}> ?at
+        OPTIONAL {{ {node} <{CM.withdrawalRequestReason}> ?reason }}
+        OPTIONAL {{ {node} <{CM.withdrawalRequestSuccessor}> ?successor }} }} }}"""

@@ -43,6 +43,9 @@ from critmin.contributions.records import (
     now,
     record_from_row,
     record_quads,
+    report_query,
+    withdrawal_request_operations,
+    withdrawal_request_query,
 )
 from critmin.contributions.rules import Submission, refuse_existing_lists
 from critmin.rdf.namespaces import CM, ID
@@ -107,15 +110,37 @@ class ContributionService:
         return [ox.Triple(q.subject, q.predicate, q.object) for q in self.live.get().graph_quads(record.graph)]
 
     def report(self, identifier: str) -> tuple[dict, str] | None:
+        """The validation report: kept with the record (every replica over one engine sees
+        it), or in the quarantine folder for contributions recorded before that."""
+        query = report_query(identifier)
+        rows = list(self.live.get().query(query, named_graphs=[RECORDS_GRAPH])) if query else []
+        if rows:
+            return json.loads(rows[0]["json"].value), rows[0]["turtle"].value
         return self.quarantine.report(identifier)
 
     def withdrawal_request(self, identifier: str) -> dict | None:
+        """A pending (or approved) request to withdraw, from the record; older ones from the
+        quarantine folder."""
+        query = withdrawal_request_query(identifier)
+        rows = list(self.live.get().query(query, named_graphs=[RECORDS_GRAPH])) if query else []
+        if rows:
+            row = rows[0]
+            found = {"requested_by": row["who"].value, "requested_at": row["at"].value,
+                     "reason": row["reason"].value if row["reason"] is not None else ""}  # fmt: skip
+            return {**found, "successor": row["successor"].value} if row["successor"] is not None else found
         return self.quarantine.withdrawal_request(identifier)
 
     def request_withdrawal(self, identifier: str, who: str, reason: str | None, successor: str | None = None) -> dict:
         """A contributor asks to withdraw a published contribution: a curator decides
-        (DELETE by a curator approves). The request is kept beside the report."""
-        return self.quarantine.request_withdrawal(identifier, who, reason, successor)
+        (DELETE by a curator approves). The request is kept with the record, where every
+        replica over one engine sees it."""
+        record = self.get(identifier)
+        if record is None:
+            raise ContributionError(f"no contribution {identifier}", 404)
+        with self.writer.lock:
+            self.writer.commit(self.live.get(), withdrawal_request_operations(record, who, (reason or "")[:500],
+                                                                              successor))  # fmt: skip
+        return self.withdrawal_request(identifier)
 
     # --- submitting ---------------------------------------------------------------------
 
@@ -154,18 +179,17 @@ class ContributionService:
             if error.status != 400:
                 self.quarantine.forget(identifier)  # refused before it became a contribution: no trace
                 raise
-            self.quarantine.write_report(identifier, {"conforms": False, "error": str(error), "results": []}, "")
+            base.report = (json.dumps({"conforms": False, "error": str(error), "results": []}), "")
             with self.writer.lock:
                 self.writer.commit(self.live.get(), [self.writer.insert_data(self._record_quads(base))])
             return base, None, str(error)
         report = submission.report
-        self.quarantine.write_report(identifier, json.loads(report.to_json()), report.to_turtle())
         violations = sum(1 for v in report.violations if v.severity == "Violation")
         status = ("published" if self.auto_publish and not submission.dependencies else "staged") \
             if report.conforms else "rejected"  # fmt: skip
         record = Record(identifier, status, contributor, now(), digest, submission.size, violations, title, source,
                         contributor_id=contributor_id, revises=revises, depends_on=submission.dependencies,
-                        corrects=submission.corrected)  # fmt: skip
+                        corrects=submission.corrected, report=(report.to_json(), report.to_turtle()))  # fmt: skip
         with self.writer.lock:
             store = self.live.get()
             operations = [self.writer.insert_data(self._record_quads(record))]
@@ -193,7 +217,8 @@ class ContributionService:
 
     # --- publishing and withdrawing ---------------------------------------------------
 
-    def _publishing(self, store, record: Record, curator: str, submission: Submission | None = None) -> list[str]:
+    def _publishing(self, store, record: Record, curator: str, submission: Submission | None = None,
+                    stamp: str | None = None) -> list[str]:  # fmt: skip
         """The updates that publish `record`: refuse unpublished dependencies; replace a
         revised contribution; apply a correction's retractions. (`submission` when the
         record is published as it is stored: its data is not in the store yet.)"""
@@ -209,7 +234,7 @@ class ContributionService:
             keep = submission.triples if submission else self.triples(record)
             operations += self._withdrawal(store, old, curator, reason, CONTRIBUTION_ID + record.id, keep)
         operations += self._retracting(store, record, submission.targets if submission else None)
-        return operations + self._set_status(record, "published", CM.publishedBy, curator)
+        return operations + self._set_status(record, "published", CM.publishedBy, curator, stamp)
 
     def _retracting(self, store, record: Record, targets: dict | None) -> list[str]:
         """Delete a correction's retractions from the contributions that hold them."""
@@ -235,9 +260,14 @@ class ContributionService:
                     f"contribution {identifier} is {record.status}; only staged ones are published", 409
                 )
             store = self.live.get()
-            self.writer.public_change(store, self._publishing(store, record, curator), f"publish {identifier}")
+            stamp = now()
+            operations = self._publishing(store, record, curator, stamp=stamp)
+            self.writer.public_change(store, operations, f"publish {identifier}")
         published = self.get(identifier)
         self.live.notify()
+        if (published.published_by, published.published_at) != (curator, stamp):  # another process won
+            raise ContributionError(f"contribution {identifier} was published meanwhile by {published.published_by}",
+                                    409)  # fmt: skip
         return published
 
     def _withdrawal(self, store, record: Record, who: str, reason: str | None, successor: str | None,
@@ -308,18 +338,20 @@ class ContributionService:
                 operations.insert(0, self.writer.insert_data(quads))
         return operations
 
-    def _set_status(self, record: Record, status: str, by_property, who: str) -> list[str]:
-        """The updates that move a record to `status`: one status and one modification time
-        (the old ones go: a second dct:modified listed a contribution twice), and who did
-        it when (cm:publishedBy/At, cm:withdrawnBy/At), which the history is read from."""
+    def _set_status(self, record: Record, status: str, by_property, who: str, stamp: str | None = None) -> list[str]:
+        """The update that moves a record to `status`, only if it still has the status it
+        was read with (two processes over one engine cannot both move it): one status and
+        one modification time (a second dct:modified listed a contribution twice), and who
+        did it when (cm:publishedBy/At, cm:withdrawnBy/At), which the history is read from."""
         from critmin.contributions.records import DCT, XSD
 
         node, graph = f"<{record.iri}>", f"<{RECORDS_GRAPH}>"
-        stamp = f'"{now()}"^^<{XSD}dateTime>'
+        stamp = f'"{stamp or now()}"^^<{XSD}dateTime>'
         at = CM.publishedAt if by_property == CM.publishedBy else CM.withdrawnAt
+        old = f'{node} <{CM.status}> "{record.status}"'
         return [
-            f'DELETE DATA {{ GRAPH {graph} {{ {node} <{CM.status}> "{record.status}" }} }}',
-            f"DELETE WHERE {{ GRAPH {graph} {{ {node} <{DCT}modified> ?modified }} }}",
-            f'INSERT DATA {{ GRAPH {graph} {{ {node} <{CM.status}> "{status}" ; <{by_property}> {ox.Literal(who)} ; '
-            f"<{at}> {stamp} ; <{DCT}modified> {stamp} }} }}",
+            f"DELETE {{ GRAPH {graph} {{ {old} . {node} <{DCT}modified> ?modified }} }} "
+            f'INSERT {{ GRAPH {graph} {{ {node} <{CM.status}> "{status}" ; <{by_property}> {ox.Literal(who)} ; '
+            f"<{at}> {stamp} ; <{DCT}modified> {stamp} }} }} "
+            f"WHERE {{ GRAPH {graph} {{ {old} OPTIONAL {{ {node} <{DCT}modified> ?modified }} }} }}"
         ]
