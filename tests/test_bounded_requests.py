@@ -84,6 +84,7 @@ def written(live_server) -> dict[str, str]:
     publish = httpx.post(f"{live_server.url}/contributions/{identifier}/publish", timeout=120,
                          headers={"Authorization": f"Bearer {live_server.token}"})  # fmt: skip
     assert publish.status_code == 200
+    wait_for_derived(live_server.url)  # else `latest` may move between a GET and its HEAD
     return {"{patch}": f"/patches/{patch}", "{contribution}": f"/contributions/{identifier}"}
 
 
