@@ -70,10 +70,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
 	$(BIN)/ruff format --check src tests tools bench
 
-# Two pytest workers (pytest-xdist), a test file to each at a time: the servers, engines
+# Two pytest workers (pytest-xdist), a test file to each at a time, the longest files first
+# (tests/conftest.py LONG_FIRST; xdist would otherwise order files by test count): the servers, engines
 # and browsers the tests wait on overlap (a serial run took ~12 min here, this ~9).
 test: $(STAMP) $(WEB) system-packages lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # Mutation testing of the pure modules (tools/mutation.py; survivors argued in
 # tools/mutation-survivors.md). Not part of `make test`: it runs the unit tests once per mutant.
