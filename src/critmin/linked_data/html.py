@@ -63,11 +63,6 @@ def term_value(term, labels: dict[str, str]) -> Term:
     return Term(str(term))
 
 
-def page(title: str, body: str, *, alternates: dict[str, str] | None = None) -> str:
-    """A whole page: the shared layout (navigation, search box) around `body` (HTML)."""
-    return render("base.html", title=title, body=Markup(body), alternates=alternates)
-
-
 def _count(total: int) -> str:
     from critmin.linked_data.describe import INCOMING_COUNT_BOUND
 

@@ -66,10 +66,6 @@ UPLOADS = {m: f.oxigraph for m, f in RDF_BY_MEDIA_TYPE.items() if m not in GENER
 DOCUMENTS = ("turtle", "ntriples", "jsonld", "rdfxml")  # what one resource's description is served as
 
 
-def name_of(fmt: ox.RdfFormat) -> str:
-    return next(f.name for f in RDF if f.oxigraph == fmt)
-
-
 def offers(serving: str) -> list[tuple[str, str]]:
     """(media type, format key) a response of this form can be sent as, in the server's
     order of preference: the formats' own media types first (the first is the default
