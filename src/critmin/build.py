@@ -222,7 +222,7 @@ def build(
     for graph in streamed:
         _stream(graph, target, store)
     if reasoner == "rules":
-        reasoning.materialise_with_rules(
+        reasoning.materialise(
             store, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, _unpublished_graphs(carried)
         )
     inferred = store.count(str(INFERRED_GRAPH))

@@ -24,6 +24,7 @@ from critmin.store import visibility
 from critmin.store.interface import Capabilities
 
 CURRENT_LINK = "current"
+BULK_FROM = 10_000  # quads; measured: 10k take 85 ms by bulk_extend, 100 ms by extend; 100k 0.6 s against 2.1 s
 VERSION_QUERY = f"""
 SELECT ?version WHERE {{
   GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <{PREFIXES["cm"]}datasetVersion> ?version }}
@@ -62,12 +63,13 @@ class GraphSummary:
 class EmbeddedStore:
     """A built critmin store on disk, read through pyoxigraph."""
 
-    def __init__(self, database: ox.Store, location: Path, writable: bool = False):
+    def __init__(self, database: ox.Store, location: Path, writable: bool = False, *, bulk: bool = False):
         self._db = database
         self.location = location
         self.writable = writable
+        self.bulk = bulk  # a database being built, which nothing else reads: extend uses the bulk loader
         folder = location.parent if location.name.startswith("db-") else None
-        self.capabilities = Capabilities(blank_nodes_in_updates=True, folder=folder)
+        self.capabilities = Capabilities(blank_nodes_in_updates=True, folder=folder, pattern_reads=True)
         # The graphs a query sees when it names none (None: all of them, as their union).
         self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
 
@@ -96,8 +98,25 @@ class EmbeddedStore:
         self._db.update(sparql)
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads in one transaction (all of them or none)."""
-        self._db.extend(quads)
+        """Add quads in one transaction (all of them or none); in a database being built,
+        with the bulk loader (not atomic, several times faster: a failed build is discarded)."""
+        if self.bulk:
+            quads = list(quads)  # the bulk loader costs ~30 ms a call: small batches go the other way
+            (self._db.bulk_extend if len(quads) >= BULK_FROM else self._db.extend)(quads)
+        else:
+            self._db.extend(quads)
+
+    def match(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[ox.Quad]:
+        """The quads matching a pattern (None: any), read from the indexes in-process."""
+        graph = ox.NamedNode(graph) if isinstance(graph, str) else graph
+        return self._db.quads_for_pattern(subject, predicate, obj, graph)
+
+    def discard(self, quads: Iterable[ox.Quad]) -> None:
+        """Remove quads (absent ones are ignored), one at a time: pyoxigraph has no batch
+        removal, and DELETE DATA cannot carry blank nodes. Used for derived data only
+        (the inferred graph), which a failure half-way leaves for the next refresh."""
+        for quad in quads:
+            self._db.remove(quad)
 
     @property
     def database(self) -> ox.Store:

@@ -28,11 +28,15 @@ class Capabilities:
     - `folder`: an embedded store's folder, which query worker processes open read-only
       (None: queries go to the engine over HTTP).
     - `engine_url`: a remote engine's query URL (None for the embedded store).
+    - `pattern_reads`: triple patterns are answered in-process (a `PatternStore`): the
+      reasoner then maintains inferences incrementally (semantics/rules.py) instead of
+      running its SPARQL rules in the engine.
     """
 
     blank_nodes_in_updates: bool
     folder: Path | None = None
     engine_url: str | None = None
+    pattern_reads: bool = False
 
 
 @runtime_checkable
@@ -99,3 +103,13 @@ class LiveView(Protocol):
     def watch(self, interval: float) -> None:
         """Follow writes made by other processes (replicas over one engine)."""
         ...
+
+
+@runtime_checkable
+class PatternStore(WritableStore, Protocol):
+    """A store that answers triple patterns from its indexes in-process (the embedded
+    one): what incremental reasoning needs, thousands of lookups per write."""
+
+    def match(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[ox.Quad]: ...
+
+    def discard(self, quads: Iterable[ox.Quad]) -> None: ...

@@ -69,10 +69,10 @@ class EmbeddedTarget:
         self.store_path.mkdir(parents=True, exist_ok=True)
         unique = f"{version}-{os.getpid()}-{time.time_ns()}"
         self._staging = self.store_path / f".staging-{unique}"
-        return EmbeddedStore(ox.Store(str(self._staging)), self._staging, writable=True)
+        return EmbeddedStore(ox.Store(str(self._staging)), self._staging, writable=True, bulk=True)
 
     def load(self, store: EmbeddedStore, quads: Iterable[ox.Quad]) -> None:
-        store.database.bulk_extend(quads)
+        store.extend(quads)
 
     def stream(self, store: EmbeddedStore, path: Path, fmt: ox.RdfFormat, graph: str) -> None:
         """pyoxigraph's bulk loader, in Rust: the difference between 8 GB and a few
