@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 WEB    := web/node_modules/.installed-stamp
 INPUTS := $(wildcard ontology/*.ttl shapes/*.ttl data/*.ttl)
 
-.PHONY: run test test-gate mutation build summary lint system-packages bench clean lock audit
+.PHONY: run test test-gate mutation build summary lint system-packages bench bench-quick clean lock audit
 
 # The Python environment: exactly the locked versions, checked against their hashes,
 # then the package itself (editable, no dependency resolution).
@@ -93,6 +93,12 @@ bench: build system-packages
 	$(BIN)/python bench/validation_bench.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/storm.py
+
+# The fair side-by-side in a few minutes: 1M generated triples, critmin against
+# `oxigraph serve-read-only --union-default-graph` (bench/quick.py, bench/README.md).
+bench-quick: $(STAMP)
+	$(BIN)/pip install --quiet oxigraph rdflib-endpoint
+	$(BIN)/python bench/quick.py
 
 clean:
 	rm -rf $(VENV) var web/node_modules

@@ -130,7 +130,7 @@ def serve(connection, store_path: str, spool_dir: str, inline_limit: int) -> Non
             return
         if job is None:
             return
-        live = (os.path.realpath(os.path.join(store_path, "current")), job.generation)
+        live = job.generation  # names the database `current` points at (and the writes): a new one means reopen
         if live != opened:
             database, opened = None, None
             database, opened = EmbeddedStore.open(Path(store_path)), live

@@ -1,0 +1,198 @@
+"""The quick fair side-by-side: critmin against `oxigraph serve-read-only --union-default-graph`.
+
+    .venv/bin/python bench/quick.py [--triples 1000000] [--requests 400] [--seconds 3]
+
+`make bench-quick`. On one generated graph (reused from var/bench/ when there): the
+build (`critmin build` against `oxigraph load` of the same quads exported), then both
+servers on loopback, each in its best configuration: Oxigraph with its native union
+default graph, critmin as shipped (query workers, limits, cache, metrics), with only
+its per-client rate limit off (the load comes from one address). Every answer is
+checked equal across the two first (solutions as sets, graphs as isomorphic) and each
+request has a unique text, so no cache answers. Prints, per query shape, the median
+latency of sequential requests and the throughput at 1 and 4 clients, each with the
+ratio critmin ÷ Oxigraph (latency: lower is better; throughput: higher is better).
+Writes bench/results/quick.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import itertools
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import write_graph
+from http_bench import BIN, System, free_port, load, wait_ready
+from report import publish
+from run import SHAPES
+
+from critmin.rdf.namespaces import PREFIXES
+from critmin.sparql import queries
+from critmin.sparql.query_text import with_default_prefixes
+
+VAR = Path(__file__).parents[1] / "var" / "bench"
+CHEAP = ["lookup", "describe"] + [f"cq{n:02d}" for n in range(1, 11)]
+COSTLY = ["2-hop join", "aggregate", "optional + regex"]
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+
+
+def shapes() -> dict[str, str]:
+    """The query texts, with the project's prefixes declared (Oxigraph predeclares none)."""
+    canned = {q.name[:4]: q.text for q in queries.all_queries()}
+    texts = {**SHAPES, **{name: canned[name] for name in CHEAP if name.startswith("cq")}}
+    return {name: with_default_prefixes(text, PREFIXES) for name, text in texts.items()}
+
+
+def timed(command: list) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def prepare(triples: int) -> tuple[Path, Path, dict[str, float]]:
+    """The critmin store and the Oxigraph database of the same quads, with build times
+    (made afresh unless both exist from an earlier run: then the times are not re-measured)."""
+    data, store, dump, oxigraph = (VAR / f"{triples}.nq", VAR / f"quick-{triples}", VAR / f"quick-{triples}-all.nq",
+                                   VAR / f"quick-{triples}-oxigraph")  # fmt: skip
+    times: dict[str, float] = {}
+    if not (store.exists() and oxigraph.exists()):
+        VAR.mkdir(parents=True, exist_ok=True)
+        if not data.exists():
+            write_graph(triples, data)
+        times["critmin build"] = timed([BIN / "critmin", "build", "--store", store, "--extra", data,
+                                        "--reasoner", "rules", "--no-validate", "--force"])  # fmt: skip
+        subprocess.run([BIN / "critmin", "export", "--store", store, "-f", "nquads", "-o", dump], check=True)
+        times["oxigraph load"] = timed([BIN / "oxigraph", "load", "--location", oxigraph, "--file", dump])
+    return store, oxigraph, times
+
+
+def start(store: Path, oxigraph: Path) -> list[System]:
+    ours, theirs = free_port(), free_port()
+    env = {**os.environ, "CRITMIN_RATE_LIMIT": "0", "CRITMIN_QUERY_TIMEOUT": "10", "CRITMIN_ROW_LIMIT": "100000"}
+    systems = [
+        System("critmin", f"http://127.0.0.1:{ours}/sparql", subprocess.Popen(
+            [BIN / "critmin", "serve", "--store", store, "--port", str(ours), "--log-level", "error"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
+        System("oxigraph serve", f"http://127.0.0.1:{theirs}/query", subprocess.Popen(
+            [BIN / "oxigraph", "serve-read-only", "--location", oxigraph, "--bind", f"127.0.0.1:{theirs}",
+             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
+    ]  # fmt: skip
+    for system in systems:
+        wait_ready(system)
+    return systems
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection (http.client: the least client overhead)."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        self.path = parts.path
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port)
+
+    def get(self, query: str) -> tuple[int, bytes, str]:
+        self.connection.request("GET", f"{self.path}?{urlencode({'query': query})}", headers={"Accept": ACCEPT})
+        response = self.connection.getresponse()
+        return response.status, response.read(), response.getheader("Content-Type", "")
+
+
+def canonical(body: bytes, media_type: str):
+    """An answer compared across systems: solutions as a multiset of rows, graphs as sets
+    of triples with blank nodes renamed by position (DESCRIBE of an IRI has none here)."""
+    if "json" in media_type:
+        import json
+
+        document = json.loads(body)
+        if "boolean" in document:
+            return document["boolean"]
+        rows = [tuple(sorted((k, v["value"]) for k, v in b.items())) for b in document["results"]["bindings"]]
+        return sorted(rows)
+    return sorted(str(t) for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+
+
+def check_answers(systems: list[System], texts: dict[str, str]) -> None:
+    clients = [Client(s.url) for s in systems]
+    for name, text in texts.items():
+        answers = []
+        for client in clients:
+            status, body, media_type = client.get(text)
+            if status != 200:
+                raise SystemExit(f"{name}: status {status}: {body[:300]!r}")
+            answers.append(canonical(body, media_type))
+        if answers[0] != answers[1]:
+            raise SystemExit(f"{name}: the answers differ between {systems[0].name} and {systems[1].name}")
+
+
+def median_latency(url: str, text: str, count: int) -> float:
+    client = Client(url)
+    tag = itertools.count()
+    for _ in range(20):  # warm-up, other texts
+        client.get(f"# warm {next(tag)} {time.time_ns()}\n{text}")
+    samples = []
+    for _ in range(count):
+        query = f"# {next(tag)} {time.time_ns()}\n{text}"
+        started = time.perf_counter()
+        client.get(query)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
+
+
+def throughput(url: str, text: str, clients: int, seconds: float) -> float:
+    def unique(number, sequence):
+        return f"# {number} {sequence} {time.time_ns()}\n{text}"
+
+    return asyncio.run(load(url, unique, clients, seconds))[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    store, oxigraph, times = prepare(args.triples)
+    texts = shapes()
+    systems = start(store, oxigraph)
+    rows = []
+    try:
+        check_answers(systems, texts)
+        for name, text in texts.items():
+            count = args.requests if name in CHEAP else max(20, args.requests // 20)
+            latencies = [median_latency(s.url, text, count) for s in systems]
+            rates = [[throughput(s.url, text, clients, args.seconds) for s in systems] for clients in (1, 4)]
+            rows.append((name, latencies, rates))
+    finally:
+        for system in systems:
+            system.process.terminate()
+            system.process.wait(timeout=20)
+    report = [f"Graph: {args.triples:,} generated triples; every answer checked equal first.", ""]
+    if times:
+        ratio = times["critmin build"] / times["oxigraph load"]
+        report += [f"Build: critmin {times['critmin build']:.1f} s, oxigraph load {times['oxigraph load']:.1f} s "
+                   f"(critmin ÷ oxigraph {ratio:.2f})", ""]  # fmt: skip
+    report += [
+        "| shape | kind | median ms critmin | median ms oxigraph | latency ÷ | req/s 1 client (÷) | req/s 4 clients (÷) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, (ours, theirs), ((one_ours, one_theirs), (four_ours, four_theirs)) in rows:
+        kind = "cheap" if name in CHEAP else "costly"
+        report.append(
+            f"| {name} | {kind} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f} | "
+            f"{one_ours:.0f} vs {one_theirs:.0f} ({one_ours / one_theirs:.2f}) | "
+            f"{four_ours:.0f} vs {four_theirs:.0f} ({four_ours / four_theirs:.2f}) |"
+        )
+    publish("\n".join(report), "quick.md")
+
+
+if __name__ == "__main__":
+    main()
