@@ -181,7 +181,8 @@ def main() -> None:
         report += [f"Build: critmin {times['critmin build']:.1f} s, oxigraph load {times['oxigraph load']:.1f} s "
                    f"(critmin ÷ oxigraph {ratio:.2f})", ""]  # fmt: skip
     report += [
-        "| shape | kind | median ms critmin | median ms oxigraph | latency ÷ | req/s 1 client (÷) | req/s 4 clients (÷) |",
+        "| shape | kind | median ms critmin | median ms oxigraph | latency ÷ "
+        "| req/s 1 client (÷) | req/s 4 clients (÷) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, (ours, theirs), ((one_ours, one_theirs), (four_ours, four_theirs)) in rows:
