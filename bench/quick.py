@@ -20,7 +20,9 @@ import argparse
 import asyncio
 import http.client
 import itertools
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,7 +43,9 @@ from critmin.sparql import queries
 from critmin.sparql.query_text import with_default_prefixes
 
 VAR = Path(__file__).parents[1] / "var" / "bench"
-CHEAP = ["lookup", "describe"] + [f"cq{n:02d}" for n in range(1, 11)]
+# cq08 is left out: 14 s at 1M on both systems (the same engine plans its OPTIONAL from
+# 300,000 supply relations before the bound patterns): a query-shape problem, no overhead.
+CHEAP = ["lookup", "describe"] + [f"cq{n:02d}" for n in range(1, 11) if n != 8]
 COSTLY = ["2-hop join", "aggregate", "optional + regex"]
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -61,18 +65,23 @@ def timed(command: list) -> float:
 
 def prepare(triples: int) -> tuple[Path, Path, dict[str, float]]:
     """The critmin store and the Oxigraph database of the same quads, with build times
-    (made afresh unless both exist from an earlier run: then the times are not re-measured)."""
+    (made afresh unless both exist from an earlier run: then its times are reported)."""
     data, store, dump, oxigraph = (VAR / f"{triples}.nq", VAR / f"quick-{triples}", VAR / f"quick-{triples}-all.nq",
                                    VAR / f"quick-{triples}-oxigraph")  # fmt: skip
+    saved = VAR / f"quick-{triples}-times.json"
+    if store.exists() and oxigraph.exists() and saved.exists():
+        return store, oxigraph, json.loads(saved.read_text())
     times: dict[str, float] = {}
-    if not (store.exists() and oxigraph.exists()):
-        VAR.mkdir(parents=True, exist_ok=True)
-        if not data.exists():
-            write_graph(triples, data)
-        times["critmin build"] = timed([BIN / "critmin", "build", "--store", store, "--extra", data,
-                                        "--reasoner", "rules", "--no-validate", "--force"])  # fmt: skip
-        subprocess.run([BIN / "critmin", "export", "--store", store, "-f", "nquads", "-o", dump], check=True)
-        times["oxigraph load"] = timed([BIN / "oxigraph", "load", "--location", oxigraph, "--file", dump])
+    for stale in (store, oxigraph):
+        shutil.rmtree(stale, ignore_errors=True)
+    VAR.mkdir(parents=True, exist_ok=True)
+    if not data.exists():
+        write_graph(triples, data)
+    times["critmin build"] = timed([BIN / "critmin", "build", "--store", store, "--extra", data,
+                                    "--reasoner", "rules", "--no-validate", "--force"])  # fmt: skip
+    subprocess.run([BIN / "critmin", "export", "--store", store, "-f", "nquads", "-o", dump], check=True)
+    times["oxigraph load"] = timed([BIN / "oxigraph", "load", "--location", oxigraph, "--file", dump])
+    saved.write_text(json.dumps(times))
     return store, oxigraph, times
 
 
@@ -110,8 +119,6 @@ def canonical(body: bytes, media_type: str):
     """An answer compared across systems: solutions as a multiset of rows, graphs as sets
     of triples with blank nodes renamed by position (DESCRIBE of an IRI has none here)."""
     if "json" in media_type:
-        import json
-
         document = json.loads(body)
         if "boolean" in document:
             return document["boolean"]
