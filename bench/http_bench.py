@@ -119,7 +119,8 @@ def start_systems(work: Path, triples: int) -> tuple[list[System], int]:
     return systems, size
 
 
-async def load(url: str, query_for, clients: int, seconds: float) -> tuple[float, float, float, int]:
+async def load(url: str, query_for, clients: int, seconds: float,
+               accept: dict | None = None) -> tuple[float, float, float, int]:  # fmt: skip
     """Run `clients` concurrent loops for `seconds`; (requests/s, p50 ms, p99 ms, errors)."""
     latencies: list[float] = []
     errors = 0
@@ -132,7 +133,7 @@ async def load(url: str, query_for, clients: int, seconds: float) -> tuple[float
             sequence += 1
             started = time.perf_counter()
             try:
-                response = await http.get(url, params={"query": query_for(number, sequence)}, headers=ACCEPT)
+                response = await http.get(url, params={"query": query_for(number, sequence)}, headers=accept or ACCEPT)
                 if response.status_code != 200:
                     errors += 1
                     continue
