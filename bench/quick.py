@@ -30,13 +30,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-import pyoxigraph as ox
-
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import write_graph
 from http_bench import BIN, System, free_port, load, wait_ready
 from report import publish
-from run import SHAPES
+from run import SHAPES, canonical
 
 from critmin.rdf.namespaces import PREFIXES
 from critmin.sparql import queries
@@ -123,18 +121,6 @@ class Client:
         return response.status, response.read(), response.getheader("Content-Type", "")
 
 
-def canonical(body: bytes, media_type: str):
-    """An answer compared across systems: solutions as a multiset of rows, graphs as sets
-    of triples with blank nodes renamed by position (DESCRIBE of an IRI has none here)."""
-    if "json" in media_type:
-        document = json.loads(body)
-        if "boolean" in document:
-            return document["boolean"]
-        rows = [tuple(sorted((k, v["value"]) for k, v in b.items())) for b in document["results"]["bindings"]]
-        return sorted(rows)
-    return sorted(str(t) for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-
-
 def check_answers(systems: list[System], texts: dict[str, str]) -> None:
     clients = [Client(s.url) for s in systems]
     for name, text in texts.items():
@@ -170,7 +156,7 @@ def throughput(url: str, text: str, clients: int, seconds: float) -> float:
     def unique(number, sequence):
         return f"# {number} {sequence} {time.time_ns()}\n{text}"
 
-    rate, _, _, errors = asyncio.run(load(url, unique, clients, seconds, {"Accept": ACCEPT}))  # at least one request
+    rate, _, _, errors = asyncio.run(load(url, unique, clients, seconds, {"Accept": ACCEPT}))
     if errors:
         raise SystemExit(f"{errors} requests failed at {url}")
     return rate

@@ -114,7 +114,7 @@ def compare_answers(urls: dict[str, str]) -> list[str]:
         for shape, query in SHAPES.items():
             answers = {}
             for system, url in urls.items():
-                response = client.post(url, data={"query": query}, headers={**ACCEPT, "Accept": ACCEPT["Accept"]})
+                response = client.post(url, data={"query": query}, headers=ACCEPT)
                 if response.status_code == 200:
                     answers[system] = canonical(response.content, response.headers.get("content-type", ""))
             differing += [f"{shape}: {s}" for s, a in answers.items() if a != answers.get("critmin")]

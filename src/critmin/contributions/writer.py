@@ -66,15 +66,16 @@ class DatasetWriter:
     def refresh_inferences(self, store, change: PublicChange | None = None) -> None:
         """Bring the inferred graph up to date with the public data (after a publish, a
         withdrawal or a Graph Store write): incrementally from what `change` saw
-        appear and disappear where the store answers patterns in-process, else (or when
-        the change is not known exactly, or touches the ontology's axioms) recomputed.
+        appear and disappear (`public_change` makes one where the store answers patterns
+        in-process), else (or when the change is not known exactly, or touches the
+        ontology's axioms) recomputed.
 
         Not part of the write's transaction: a crash in between leaves the data right
         and the inferences stale until the next public write or build."""
         hidden = self.visibility.hidden()
         delta = change.delta(store, self.visibility) if change is not None else None
-        rules = reasoning.rule_set(store, str(ONTOLOGY_GRAPH), INSTANCE_NAMESPACES) if delta else None
-        if delta is None or not store.capabilities.pattern_reads or rules.touches_axioms(delta[0] | delta[1]):
+        rules = reasoning.rule_set(store, str(ONTOLOGY_GRAPH), INSTANCE_NAMESPACES) if delta is not None else None
+        if delta is None or rules.touches_axioms(delta[0] | delta[1]):
             store.update(f"CLEAR SILENT GRAPH <{INFERRED_GRAPH}>")
             reasoning.materialise(store, str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), INSTANCE_NAMESPACES, hidden)
         else:

@@ -1,4 +1,5 @@
-"""OWL 2 RL materialisation, done once at build time.
+"""OWL 2 RL materialisation: owlrl for the shipped build, the rule engine
+(semantics/rules.py) or the SPARQL rules (inside a remote engine) at scale.
 
 The queries rely on subclasses, subproperties, inverses and property chains. Rather
 than reason at query time, the entailed triples about our instances are computed

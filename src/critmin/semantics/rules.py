@@ -5,9 +5,9 @@ Four OWL 2 RL rules, compiled from the ontology graph into lookup tables: subcla
 two (prp-spo2), for subjects in the instance namespaces. The inferred graph holds
 what they entail from the public (visible) graphs and no visible graph asserts.
 
-- `Reasoner.saturate` computes the whole inferred graph: each round joins only the
-  previous round's new triples with the store (semi-naive), so each entailment is
-  found once, streamed from the store's indexes, with one round's news in memory.
+- `Reasoner.saturate` computes the whole inferred graph with one query per axiom
+  (`compiled`), evaluated by the engine, which also drops what the dataset already
+  holds; a rule runs again only when its premises gained triples.
 - `Reasoner.maintain` brings it up to date after a write from the asserted triples
   that appeared and disappeared: additions forward; retractions by
   delete-and-rederive (DRed: over-delete what they supported, put back what has
@@ -40,7 +40,6 @@ INVERSE, CHAIN = ox.NamedNode(_OWL + "inverseOf"), ox.NamedNode(_OWL + "property
 WRITE_BATCH = 50_000
 
 Triple = tuple  # (subject, predicate, object) of pyoxigraph terms
-Node = ox.NamedNode | ox.BlankNode
 
 
 def _closure(edges: dict[ox.NamedNode, set[ox.NamedNode]]) -> dict[ox.NamedNode, frozenset[ox.NamedNode]]:
@@ -104,11 +103,6 @@ class RuleSet:
 
     def is_instance(self, term) -> bool:
         return isinstance(term, ox.NamedNode) and term.value.startswith(self.instances)
-
-    def premise_predicates(self) -> set[ox.NamedNode]:
-        """The predicates a rule body reads: only triples with these can entail anything."""
-        chained = {c[1] for c in self.chains} | {c[2] for c in self.chains}
-        return {TYPE} | set(self.super_properties) | set(self.inverses) | chained
 
     def touches_axioms(self, triples: Iterable[Triple]) -> bool:
         """Whether a change to these triples could change the rules themselves."""
@@ -219,10 +213,9 @@ class Reasoner:
 
     # --- whole and incremental -------------------------------------------------------
 
-    def forward(self, delta: Iterable[Triple]) -> int:
-        """Add everything `delta` entails that is not known, round by round; returns
-        how many triples were inferred."""
-        added = 0
+    def forward(self, delta: Iterable[Triple]) -> None:
+        """Add everything `delta` entails that is not known, round by round (semi-naive:
+        each round joins only the previous round's news with the store)."""
         while True:
             news: set[Triple] = set()
             for s, p, o in delta:
@@ -230,9 +223,8 @@ class Reasoner:
                     if found not in news and not self.known(*found):
                         news.add(found)
             if not news:
-                return added
+                return
             self._write(news)
-            added += len(news)
             delta = news
 
     def saturate(self) -> int:

@@ -239,7 +239,7 @@ class LiveStore:
             text = os.readlink(link)
         except OSError:
             return link.resolve()
-        if text != self._link_text or self._target is None:
+        if text != self._link_text:
             self._link_text, self._resolved = text, link.resolve()
         return self._resolved
 
