@@ -35,6 +35,25 @@ def test_search_from_the_home_page_to_an_entity_page(site, fresh_page):
     only_loopback(fresh_page)
 
 
+def test_typing_in_the_search_box_while_the_editor_starts_loses_nothing(site, browser):
+    """Yasgui focuses its editor when it shows its first tab; before the fix, keystrokes
+    typed into the search box as the page started went into the editor (CI failed the
+    test above that way: the search was sent empty). Five fresh pages, each typed into
+    from the moment the document arrives."""
+    from browsing import watched_page
+
+    for _ in range(5):
+        context = browser.new_context()
+        page = watched_page(context)
+        page.goto(site + "/", wait_until="commit")
+        page.locator("#search-box").click()
+        page.keyboard.type("lithium carbonate", delay=20)
+        typed = page.input_value("#search-box")
+        page.locator(".CodeMirror").wait_for(timeout=10_000)
+        context.close()
+        assert typed == "lithium carbonate"
+
+
 def test_a_404_suggests_the_nearest_and_leads_there(site, fresh_page):
     response = fresh_page.goto(site + "/id/mineral/lithum")
     assert response.status == 404

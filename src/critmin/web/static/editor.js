@@ -85,6 +85,9 @@ function startEditor() {
   }
   registerCompleters(Yasgui.Yasqe);
   registerResultViews(Yasgui.Yasr);
+  // Yasgui focuses its editor when it shows the first tab; someone who was already typing
+  // in the search box (the page is usable before this script runs) keeps the caret.
+  const typingIn = document.activeElement;
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: ENDPOINT, method: "POST" },
     copyEndpointOnNewTab: true,
@@ -100,6 +103,7 @@ function startEditor() {
       pluginOrder: ["critmin-table", "critmin-chart", "response"],
     },
   });
+  if (typingIn && typingIn !== document.body) typingIn.focus();
   yasgui.on("query", (_, tab) => updateDownloads(tab.getQuery()));
   yasgui.on("tabSelect", (_, id) => setTimeout(() => predeclarePrefixes(yasgui.getTab(id).getYasqe()), 0));
   const tab = yasgui.getTab();
