@@ -174,7 +174,7 @@ def test_derived_documents_follow_a_publish_and_health_reports_them(live_server)
 def test_health_answers_fast_while_other_routes_work(live_server):
     """The event loop never waits for the store: /health stays fast while dereference,
     ontology and feed requests run in their threads."""
-    paths = ["/id/mineral/lithium", "/ontology", "/shapes", "/changes", "/.well-known/void", "/sitemap.xml"] * 10
+    paths = ["/id/mineral/lithium", "/ontology", "/shapes", "/changes", "/.well-known/void", "/sitemap.xml"] * 4
 
     def hammer() -> None:
         with httpx.Client(base_url=live_server.url, timeout=30) as client:
@@ -197,8 +197,17 @@ def test_health_answers_fast_while_other_routes_work(live_server):
     assert median < 0.05 and p99 < 0.25, (median, timings[-5:])
 
 
+def workers_replaced(url: str) -> float:
+    metrics = httpx.get(f"{url}/metrics").text
+    (line,) = [line for line in metrics.splitlines() if line.startswith("critmin_workers_replaced_total")]
+    return float(line.split()[1])
+
+
 def test_a_value_no_format_can_carry_costs_the_request_not_a_worker(live_server):
+    """Counted from this test's start: the server is shared, and a query that ran long
+    under the previous test's load has its worker replaced (at normal priority) after it."""
     before = httpx.get(f"{live_server.url}/health").json()["workers"]
+    replaced_before = workers_replaced(live_server.url)
     triple = 'SELECT ?t WHERE { BIND(TRIPLE(<http://a.org/s>, <http://a.org/p>, "o") AS ?t) }'
     for fmt in ("xml", "csv", "tsv", "json"):
         response = httpx.get(f"{live_server.url}/sparql", params={"query": triple, "format": fmt})
@@ -207,9 +216,7 @@ def test_a_value_no_format_can_carry_costs_the_request_not_a_worker(live_server)
     bell = 'SELECT ?v WHERE { BIND("bell\\u0007" AS ?v) }'
     refused = httpx.get(f"{live_server.url}/sparql", params={"query": bell, "format": "xml"})
     assert refused.status_code == 406 and "U+0007" in refused.text
-    metrics = httpx.get(f"{live_server.url}/metrics").text
-    replaced = [line for line in metrics.splitlines() if line.startswith("critmin_workers_replaced_total")]
-    assert replaced == ["critmin_workers_replaced_total 0.0"]
+    assert workers_replaced(live_server.url) == replaced_before
     assert httpx.get(f"{live_server.url}/health").json()["workers"]["alive"] == before["alive"]
 
 

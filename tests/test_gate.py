@@ -133,11 +133,13 @@ def retractions(data: rdflib.Graph, node: rdflib.URIRef, number: int, rng: rando
     return out
 
 
-def build_cases(data: rdflib.Graph, count: int) -> list[tuple]:
+def build_cases(data: rdflib.Graph, count: int, fixture_stride: int = 1) -> list[tuple]:
+    """The shape fixtures (every `fixture_stride`-th), then generated mutations,
+    additions and retractions of shipped nodes up to `count`."""
     rng = random.Random(20261201)
     subjects = sorted({s for s in data.subjects() if isinstance(s, rdflib.URIRef) and str(s).startswith(ID)}, key=str)
     by_kind = {k: [s for s in subjects if str(s).startswith(f"{ID}{k}/")] for k in KINDS}
-    cases = [(fixture, rdflib.Graph()) for fixture in fixture_cases()]
+    cases = [(fixture, rdflib.Graph()) for fixture in fixture_cases()[::fixture_stride]]
     number = 0
     while len(cases) < count:
         for kind in KINDS:
@@ -184,14 +186,17 @@ def _both_ways(payload: tuple[str, str]) -> tuple[list, list]:
 
 
 # Each case costs a full validation of the whole graph (~1 s on one core, pyshacl over
-# ~5,600 triples): 150 keep the suite near CI's budget; issue 12 asks for 500, which
-# `make test-gate` runs (CRITMIN_GATE_CASES=500, about 4 minutes on 2 cores).
-CASE_COUNT = int(os.environ.get("CRITMIN_GATE_CASES") or 150)
+# ~5,600 triples). The suite runs 90: every other one of the 123 shape fixtures and 28
+# generated cases (150 took 250 s beside the suite's other worker, its longest pole).
+# Issue 12 asks for 500, which `make test-gate` runs (CRITMIN_GATE_CASES=500: every
+# fixture, 377 generated; about 5 minutes on 2 cores).
+CASE_COUNT = int(os.environ.get("CRITMIN_GATE_CASES") or 90)
+FIXTURE_STRIDE = 2 if CASE_COUNT < 150 else 1
 
 
 @pytest.fixture(scope="module")
 def cases(store) -> list[tuple]:
-    return build_cases(shipped_data(store), CASE_COUNT)
+    return build_cases(shipped_data(store), CASE_COUNT, FIXTURE_STRIDE)
 
 
 def test_the_gate_equals_full_validation(store_path, cases):
