@@ -328,7 +328,7 @@ def test_validation_past_its_deadline_is_503_and_the_validator_recovers(store_pa
     big = "".join(
         f"<https://w3id.org/critmin/id/supply/big-{i}> a <https://w3id.org/critmin/ontology#SupplyRelation> ; "
         f'<http://www.w3.org/2000/01/rdf-schema#label> "big {i}"@en .\n'
-        for i in range(15_000)
+        for i in range(4_000)
     )
     try:
         service_pid = server.process.pid
