@@ -44,6 +44,8 @@ class RequestRejected(RequestError):
 class QueryInfo:
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None when it cannot be told
     services: list[str] = field(default_factory=list)  # IRIs, or a ?variable
+    # False when no GRAPH keyword occurs: the query cannot read the dataset's named graphs
+    reads_named_graphs: bool = True
 
     @property
     def returns_graph(self) -> bool:
@@ -88,7 +90,8 @@ def inspect_query(text: str) -> QueryInfo:
         if kind == "word" and value.upper() == "SERVICE":
             following = [v for k, v in items[index + 1 : index + 3] if not (k == "word" and v.upper() == "SILENT")]
             services.append(following[0].strip("<>") if following else "")
-    return QueryInfo(keyword if keyword in QUERY_FORMS else None, services)
+    reads_named_graphs = any(kind == "word" and value.upper() == "GRAPH" for kind, value in items)
+    return QueryInfo(keyword if keyword in QUERY_FORMS else None, services, reads_named_graphs)
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -19,7 +19,6 @@ from critmin.rdf.namespaces import PREFIXES
 from critmin.sparql import query_text, result_writers
 from critmin.sparql.pool import QueryTimeout
 from critmin.sparql.worker import QueryJob, QueryOutcome, SpoolWriter
-from critmin.store import visibility
 from critmin.store.remote import FORM, RemoteError, RemoteStore, parse_graph_answer, parse_solutions_answer, translate
 
 
@@ -44,13 +43,11 @@ class RemoteExecutor:
 
     async def run(self, job: QueryJob, timeout: float) -> QueryOutcome:
         info = query_text.inspect_query(job.query)
-        defaults, named = visibility.dataset(job.default_graphs, job.named_graphs, job.public_graphs)
-        if not defaults and not named:  # the engine holds graphs of its own: name critmin's
-            defaults = named = tuple(self.store.graph_names())
+        defaults, named = self.store.dataset_for(info, job.default_graphs, job.named_graphs, job.public_graphs)
         query = query_text.with_default_prefixes(job.query, PREFIXES)
         if job.base_iri and not any(k == "word" and v.upper() == "BASE" for k, v in query_text.tokens(query)[:1]):
             query = f"BASE <{job.base_iri}>\n{query}"  # engines differ on resolving relative IRIs themselves
-        body = urlencode([("query", query)]) + self._dataset_form(tuple(defaults), tuple(named))
+        body = urlencode([("query", query)]) + self._dataset_form(defaults, named)
         accept = "application/n-triples" if info.returns_graph else "application/sparql-results+json"
         try:
             async with self._slots:

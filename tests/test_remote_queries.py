@@ -1,0 +1,92 @@
+"""What critmin sends a remote engine with a query, on a real Oxigraph server: the
+dataset names the named graphs only when the query can read them (GRAPH), since
+listing them cost Virtuoso ~2 ms a query; answers stay the same either way."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import pytest
+from engines import start_oxigraph
+
+from critmin.sparql.query_text import inspect_query
+from critmin.store.remote import RemoteStore
+
+LITHIUM = "<https://w3id.org/critmin/id/mineral/lithium>"
+
+
+@pytest.fixture(scope="module")
+def remote(store, tmp_path_factory):
+    engine = start_oxigraph(tmp_path_factory.mktemp("remote-queries"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRITMIN_REMOTE_UPDATE_URL", engine.update_url)
+        patch.setenv("CRITMIN_REMOTE_LOADER", "update")
+        remote = RemoteStore(engine.query_url)
+        remote.replace_everything(list(store.quads()))
+        yield remote
+    engine.stop()
+
+
+def sent_forms(remote: RemoteStore) -> list[dict]:
+    forms: list[dict] = []
+    remote._client.event_hooks["request"].append(lambda request: forms.append(parse_qs(request.content.decode())))
+    return forms
+
+
+def test_named_graphs_are_listed_only_for_queries_that_can_read_them(remote, store):
+    forms = sent_forms(remote)
+    plain = f'SELECT ?label WHERE {{ {LITHIUM} rdfs:label ?label }} # not a GRAPH keyword: "GRAPH" <urn:GRAPH>'
+    graphs = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {LITHIUM} ?p ?o }} }}"
+    assert {r["label"].value for r in remote.query(plain)} == {r["label"].value for r in store.query(plain)}
+    assert {r["g"].value for r in remote.query(graphs)} == {r["g"].value for r in store.query(graphs)} != set()
+    without, with_graph = forms[-2:]
+    assert "default-graph-uri" in without and "named-graph-uri" not in without
+    assert set(with_graph["named-graph-uri"]) == set(with_graph["default-graph-uri"]) == set(remote.graph_names())
+
+
+def test_named_graphs_given_alone_are_still_sent(remote):
+    """An empty default graph must never become an empty dataset (the engine's own,
+    every graph it holds): the named graphs go with it."""
+    forms = sent_forms(remote)
+    graph = remote.graph_names()[0]
+    assert not bool(remote.query("ASK { ?s ?p ?o }", named_graphs=[graph]))  # the default graph is empty
+    assert forms[-1]["named-graph-uri"] == [graph]
+
+
+@pytest.mark.parametrize("text, reads", [
+    ("SELECT * WHERE { ?s ?p ?o }", False),
+    ("select * where { graph ?g { ?s ?p ?o } }", True),
+    ('SELECT * WHERE { ?s ?p "GRAPH" } # GRAPH', False),
+    ("SELECT * WHERE { ?graph <urn:x:GRAPH> graph:x }", False),
+])  # fmt: skip
+def test_the_graph_keyword_is_told_from_strings_iris_comments_and_names(text, reads):
+    assert inspect_query(text).reads_named_graphs is reads
+
+
+def test_the_sparql_executor_sends_the_same_dataset(remote, store, tmp_path):
+    """/sparql on an engine goes through its own async client: same dataset rule."""
+    import asyncio
+    import json
+
+    from critmin.sparql.remote_executor import RemoteExecutor
+    from critmin.sparql.worker import QueryJob
+
+    forms: list[dict] = []
+
+    async def run(text: str) -> set[str]:
+        executor = RemoteExecutor(remote, str(tmp_path))
+        await executor.start()
+        executor._client.event_hooks["request"].append(
+            lambda request: forms.append(parse_qs(request.content.decode())) or asyncio.sleep(0))
+        try:
+            outcome = await executor.run(QueryJob(text, "json", 1000, public_graphs=tuple(remote.graph_names())), 30)
+        finally:
+            await executor.close()
+        rows = json.loads(outcome.body)["results"]["bindings"]
+        return {value["value"] for row in rows for value in row.values()}
+
+    plain = f"SELECT ?type WHERE {{ {LITHIUM} a ?type }}"
+    graphs = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {LITHIUM} ?p ?o }} }}"
+    assert asyncio.run(run(plain)) == {r["type"].value for r in store.query(plain)}
+    assert asyncio.run(run(graphs)) == {r["g"].value for r in store.query(graphs)}
+    assert "named-graph-uri" not in forms[0] and "named-graph-uri" in forms[1]
