@@ -73,11 +73,13 @@ def test_the_sparql_executor_sends_the_same_dataset(remote, store, tmp_path):
 
     forms: list[dict] = []
 
+    async def record(request) -> None:
+        forms.append(parse_qs(request.content.decode()))
+
     async def run(text: str) -> set[str]:
         executor = RemoteExecutor(remote, str(tmp_path))
         await executor.start()
-        executor._client.event_hooks["request"].append(
-            lambda request: forms.append(parse_qs(request.content.decode())) or asyncio.sleep(0))
+        executor._client.event_hooks["request"].append(record)
         try:
             outcome = await executor.run(QueryJob(text, "json", 1000, public_graphs=tuple(remote.graph_names())), 30)
         finally:
