@@ -11,6 +11,16 @@ from pathlib import Path
 import httpx
 
 
+def run_in_own_loop(coroutine):
+    """`asyncio.run` in a thread of its own: the tests' thread may already run a loop
+    (Playwright's sync API does, for the whole session, in the worker that ran a
+    browser test), and asyncio.run refuses to start inside one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 class InProcess:
     def __init__(self, store: Path, **settings):
         from critmin.service_settings import ServiceSettings

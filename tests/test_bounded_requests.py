@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from inprocess import run_in_own_loop
 from servers import copy_store, curated_server, start_server, wait_for_derived
 from test_contributions import supply
 
@@ -138,8 +139,6 @@ def test_metrics_can_be_public_or_off(store_path, tmp_path):
 
 def test_metrics_are_loopback_only_by_default(store_path, tmp_path):
     """In process, over httpx's ASGI transport, from a loopback and a remote peer."""
-    import asyncio
-
     from critmin.service_settings import ServiceSettings
     from critmin.web.app import create_app
 
@@ -150,8 +149,8 @@ def test_metrics_are_loopback_only_by_default(store_path, tmp_path):
         async with httpx.AsyncClient(transport=transport, base_url="http://critmin") as client:
             return (await client.get("/metrics")).status_code
 
-    assert asyncio.run(fetch("127.0.0.1")) == 200
-    assert asyncio.run(fetch("192.0.2.7")) == 404
+    assert run_in_own_loop(fetch("127.0.0.1")) == 200
+    assert run_in_own_loop(fetch("192.0.2.7")) == 404
 
 
 def test_derived_documents_follow_a_publish_and_health_reports_them(live_server):

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from engines import start_oxigraph
+from inprocess import run_in_own_loop
 
 from critmin.sparql.query_text import inspect_query
 from critmin.store.remote import RemoteStore
@@ -65,7 +66,6 @@ def test_the_graph_keyword_is_told_from_strings_iris_comments_and_names(text, re
 
 def test_the_sparql_executor_sends_the_same_dataset(remote, store, tmp_path):
     """/sparql on an engine goes through its own async client: same dataset rule."""
-    import asyncio
     import json
 
     from critmin.sparql.remote_executor import RemoteExecutor
@@ -89,6 +89,6 @@ def test_the_sparql_executor_sends_the_same_dataset(remote, store, tmp_path):
 
     plain = f"SELECT ?type WHERE {{ {LITHIUM} a ?type }}"
     graphs = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {LITHIUM} ?p ?o }} }}"
-    assert asyncio.run(run(plain)) == {r["type"].value for r in store.query(plain)}
-    assert asyncio.run(run(graphs)) == {r["g"].value for r in store.query(graphs)}
+    assert run_in_own_loop(run(plain)) == {r["type"].value for r in store.query(plain)}
+    assert run_in_own_loop(run(graphs)) == {r["g"].value for r in store.query(graphs)}
     assert "named-graph-uri" not in forms[0] and "named-graph-uri" in forms[1]
