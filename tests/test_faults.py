@@ -67,6 +67,38 @@ def test_a_worker_killed_mid_query_is_503_and_the_pool_recovers(store_path, tmp_
         server.stop()
 
 
+def test_an_idle_worker_that_dies_is_replaced_without_waiting_for_a_query(store_path):
+    """The pool itself, with real worker processes: an idle worker killed from outside
+    (as the out-of-memory killer would) is replaced within a second; no query meets
+    it, and the pool does not grow past its size."""
+    import asyncio
+
+    from inprocess import run_in_own_loop
+
+    from critmin.sparql.pool import QueryPool
+    from critmin.sparql.worker import QueryJob
+
+    async def scenario() -> tuple[int, int, list[str]]:
+        pool = QueryPool(store_path, size=2)
+        await pool.start()
+        try:
+            victim = next(iter(pool._all))
+            os.kill(victim.pid, signal.SIGKILL)
+            deadline = time.monotonic() + 5
+            while (victim in pool._all or pool.state()["alive"] < 2) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            alive = pool.state()["alive"]
+            answers = [(await pool.run(QueryJob("ASK { ?s ?p ?o }", "json", 10), 10)).kind for _ in range(4)]
+            await asyncio.sleep(1)  # a second replacement, had there been one, is adopted by now
+            return alive, len(pool._all), answers
+        finally:
+            await pool.close()
+
+    alive, workers, answers = run_in_own_loop(scenario())
+    assert alive == 2 and workers == 2
+    assert answers == ["boolean"] * 4
+
+
 def test_a_store_held_by_another_process_is_a_clear_error(store_path, tmp_path):
     folder = copy_store(store_path, tmp_path / "store")
     server = start_server(folder, tmp_path)

@@ -48,6 +48,7 @@ class Worker:
     busy_since: float | None = None
     deprioritised: bool = False
     extra: bool = False  # an overflow worker, retired after its query
+    retired: bool = False  # replaced while it waited in the idle queue (found dead there)
 
     @property
     def pid(self) -> int:
@@ -178,12 +179,18 @@ class QueryPool:
         return worker
 
     async def _watch_long_runners(self) -> None:
+        """Every 0.2 s: long runners go to the lowest priority, and an idle worker that
+        died (the out-of-memory killer, an operator's kill) is replaced at once rather
+        than when a query next takes it (until then /health counted one worker short)."""
         while True:
             await asyncio.sleep(0.2)
             now = time.monotonic()
             for worker in list(self._all):
                 busy = worker.busy_since
-                if busy is not None and not worker.deprioritised and now - busy > self.deprioritise_after:
+                if busy is None and not worker.process.is_alive():
+                    worker.retired = True  # it stays in the idle queue; `run` skips it
+                    self._replace(worker)
+                elif busy is not None and not worker.deprioritised and now - busy > self.deprioritise_after:
                     with contextlib.suppress(OSError):
                         os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
                         worker.deprioritised = True
@@ -222,8 +229,10 @@ class QueryPool:
         """Evaluate `job` within `timeout` seconds, or raise QueryTimeout."""
         deadline = time.monotonic() + timeout
         worker = await self._acquire(deadline, timeout)
-        if not worker.process.is_alive():  # died while idle: replace it, and take the next free one
-            self._replace(worker)
+        if worker.retired or not worker.process.is_alive():  # died while idle: take the next free one
+            if not worker.retired:
+                worker.retired = True
+                self._replace(worker)
             return await self.run(job, max(0.0, deadline - time.monotonic()))
         worker.busy_since = time.monotonic()
         try:
