@@ -115,7 +115,7 @@ class QueryPool:
     async def start(self) -> None:
         for _ in range(self.size):
             self._idle.put_nowait(self._spawn())
-        self._monitor = asyncio.create_task(self._watch_long_runners())
+        self._monitor = asyncio.create_task(self._watch_workers())
 
     async def close(self) -> None:
         if self._monitor:
@@ -178,7 +178,7 @@ class QueryPool:
         self._all.add(worker)
         return worker
 
-    async def _watch_long_runners(self) -> None:
+    async def _watch_workers(self) -> None:
         """Every 0.2 s: long runners go to the lowest priority, and an idle worker that
         died (the out-of-memory killer, an operator's kill) is replaced at once rather
         than when a query next takes it (until then /health counted one worker short)."""
