@@ -4,6 +4,7 @@ process, and /health while a large store's documents are being made."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gzip
 import hashlib
@@ -21,8 +22,11 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from inprocess import run_in_own_loop
 from servers import PROJECT, copy_store, descendants, start_server, wait_for_derived
 
+from critmin.sparql.pool import QueryPool
+from critmin.sparql.worker import QueryJob
 from critmin.store import EmbeddedStore, point_current_at, write_database
 from critmin.tokens import TokenRegistry
 
@@ -71,12 +75,6 @@ def test_an_idle_worker_that_dies_is_replaced_without_waiting_for_a_query(store_
     """The pool itself, with real worker processes: an idle worker killed from outside
     (as the out-of-memory killer would) is replaced within a second; no query meets
     it, and the pool does not grow past its size."""
-    import asyncio
-
-    from inprocess import run_in_own_loop
-
-    from critmin.sparql.pool import QueryPool
-    from critmin.sparql.worker import QueryJob
 
     async def scenario() -> tuple[int, int, list[str]]:
         pool = QueryPool(store_path, size=2)

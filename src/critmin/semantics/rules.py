@@ -357,6 +357,10 @@ def compiled(rules: RuleSet, sizes: dict | None = None) -> list[CompiledRule]:
     one predicate (or class) with index lookups, instead of the generic rule's join
     through the ontology graph. Inverses come before chains, whose premises they make."""
     out = []
+
+    def size(predicate) -> float:  # none yet: made by rules, assumed large
+        return (sizes or {}).get(predicate) or float("inf")
+
     for cls, supers in rules.super_classes.items():
         for sup in supers:
             query = f"SELECT ?x WHERE {{ ?x a {cls} MINUS {{ ?x a {sup} }} }}"
@@ -374,10 +378,6 @@ def compiled(rules: RuleSet, sizes: dict | None = None) -> list[CompiledRule]:
         # NOT EXISTS, a lookup per joined row: MINUS would hash every head triple first,
         # 8 s at 10M for a chain (listedIn ∘ includedIn) that joins 38 rows.
         patterns = [f"?x {first} ?y", f"?y {second} ?z"]
-
-        def size(predicate) -> float:  # none yet: made by rules, assumed large
-            return (sizes or {}).get(predicate) or float("inf")
-
         if size(second) < size(first):
             patterns.reverse()  # the engine joins in the written order
         query = f"SELECT ?x ?z WHERE {{ {' . '.join(patterns)} FILTER NOT EXISTS {{ ?x {head} ?z }} }}"

@@ -48,7 +48,6 @@ class Worker:
     busy_since: float | None = None
     deprioritised: bool = False
     extra: bool = False  # an overflow worker, retired after its query
-    retired: bool = False  # replaced while it waited in the idle queue (found dead there)
 
     @property
     def pid(self) -> int:
@@ -188,8 +187,7 @@ class QueryPool:
             for worker in list(self._all):
                 busy = worker.busy_since
                 if busy is None and not worker.process.is_alive():
-                    worker.retired = True  # it stays in the idle queue; `run` skips it
-                    self._replace(worker)
+                    self._replace(worker)  # it stays in the idle queue, out of `_all`: `run` skips it
                 elif busy is not None and not worker.deprioritised and now - busy > self.deprioritise_after:
                     with contextlib.suppress(OSError):
                         os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
@@ -229,9 +227,8 @@ class QueryPool:
         """Evaluate `job` within `timeout` seconds, or raise QueryTimeout."""
         deadline = time.monotonic() + timeout
         worker = await self._acquire(deadline, timeout)
-        if worker.retired or not worker.process.is_alive():  # died while idle: take the next free one
-            if not worker.retired:
-                worker.retired = True
+        if worker not in self._all or not worker.process.is_alive():  # died while idle: take the next free one
+            if worker in self._all:  # else the monitor replaced it already
                 self._replace(worker)
             return await self.run(job, max(0.0, deadline - time.monotonic()))
         worker.busy_since = time.monotonic()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -126,20 +126,20 @@ class RemoteStore:
             return parse_graph_answer(response.content)
         return parse_solutions_answer(response.content)
 
-    def dataset_for(self, info: query_text.QueryInfo, defaults: Iterable[str], named: Iterable[str],
-                    public: Iterable[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:  # fmt: skip
+    def dataset_for(self, info: query_text.QueryInfo, defaults: Sequence[str], named: Sequence[str],
+                    public: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:  # fmt: skip
         """The dataset sent with a query (here and by the /sparql executor): the one the
         request names, else the public graphs; never empty, since the engine's own default
         dataset holds graphs of its own (Virtuoso's system graphs): critmin's are named.
         Named graphs only when the query can read them (GRAPH): listing ~50 cost Virtuoso
         ~2 ms a query (bench/README.md). Never dropped with an empty default graph, which
         would leave an empty dataset."""
-        defaults, named = visibility.dataset(tuple(defaults), tuple(named), None if public is None else tuple(public))
+        defaults, named = visibility.dataset(defaults, named, public)
         if not defaults and not named:
             defaults = named = tuple(self.graph_names())
         if defaults and not info.reads_named_graphs:
             named = ()
-        return tuple(defaults), tuple(named)
+        return defaults, named
 
     def graph_names(self) -> list[str]:
         """The graphs critmin put there: those the build lists, and contributions.
