@@ -89,6 +89,18 @@ def test_not_acceptable_unknown_and_retired(server):
     assert 'rel="successor-version"' in retired.headers["link"]
 
 
+def test_documents_keep_the_stored_lexical_forms(server):
+    """A harvester re-fetching a resource must get the literals the dumps and patches
+    hold, character for character: rdflib would write the store's "...Z" dateTime as
+    "...+00:00" (the same value, another line), so a feed harvester's copy drifted."""
+    query = "SELECT ?m WHERE { <https://w3id.org/critmin/id/dataset> <http://purl.org/dc/terms/modified> ?m }"
+    stored = fetch(server, "/sparql", "application/sparql-results+json", params={"query": query})
+    lexical = stored.json()["results"]["bindings"][0]["m"]["value"]
+    document = fetch(server, "/id/dataset", "application/n-triples").text
+    served = [line for line in document.splitlines() if "<http://purl.org/dc/terms/modified>" in line]
+    assert served and all(f'"{lexical}"^^' in line for line in served), (lexical, served)
+
+
 def test_incoming_links_are_bounded_with_a_link_to_the_rest(server):
     response = fetch(server, "/id/source/us-usgs-2022", "text/turtle")
     graph = rdflib.Graph().parse(data=response.text, format="turtle")

@@ -4,8 +4,10 @@ listing them cost Virtuoso ~2 ms a query; answers stay the same either way."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 import pytest
 from engines import start_oxigraph
 from inprocess import run_in_own_loop
@@ -92,3 +94,50 @@ def test_the_sparql_executor_sends_the_same_dataset(remote, store, tmp_path):
     assert run_in_own_loop(run(plain)) == {r["type"].value for r in store.query(plain)}
     assert run_in_own_loop(run(graphs)) == {r["g"].value for r in store.query(graphs)}
     assert "named-graph-uri" not in forms[0] and "named-graph-uri" in forms[1]
+
+
+def test_an_answer_read_across_a_write_is_not_kept(remote):
+    """The list of graphs is cached until the next write; one whose request was under
+    way when a write landed (here the write lands while the request is sent) may be the
+    state before it, so it is returned but not kept."""
+    remote.forget_cached()
+    forms = sent_forms(remote)
+    remote._client.event_hooks["request"].append(lambda request: remote.forget_cached())
+    try:
+        remote.graph_names()
+    finally:
+        remote._client.event_hooks["request"].pop()
+    remote.graph_names()
+    assert len(forms) == 2  # read again: the first answer was not kept
+    remote.graph_names()
+    assert len(forms) == 2  # an answer read with no write under way is kept
+
+
+def test_a_rebuild_under_way_is_not_taken_for_a_new_version(remote):
+    """A rebuild replaces the graphs in place and writes the new version last; while the
+    metadata graph is gone the watcher waits, and it refreshes once, at the new version
+    (refreshing half-way made the visibility policy read a store without its records)."""
+    from critmin.rdf.namespaces import META_GRAPH
+    from critmin.store.remote import RemoteLiveStore
+
+    meta = remote.graph_quads(str(META_GRAPH))
+    live = RemoteLiveStore(remote.url)
+    live.watch(0.05)
+    try:
+        start = live.generation
+        remote.update(f"DROP GRAPH <{META_GRAPH}>")
+        time.sleep(0.5)
+        assert live.generation == start
+        moved = [ox.Quad(q.subject, q.predicate, ox.Literal("moved"), q.graph_name)
+                 if q.predicate.value.endswith("#datasetVersion") else q for q in meta]  # fmt: skip
+        remote.extend(moved)
+        deadline = time.monotonic() + 5
+        while live.generation == start:
+            assert time.monotonic() < deadline, "the new version was not noticed"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert live.generation == f"{remote.url}#1"  # once
+    finally:
+        live.close()
+        remote.update(f"DROP GRAPH <{META_GRAPH}>")
+        remote.extend(meta)

@@ -50,6 +50,9 @@ def parse_file(path: Path) -> list[ox.Quad]:
 
 
 def to_rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+    """The same term for rdflib, lexical form kept (`normalize=False`): rdflib would
+    rewrite the store's "...Z" dateTime as "...+00:00", and documents written from these
+    terms must carry the literals the dumps and patches hold."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -58,7 +61,7 @@ def to_rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.ter
         return rdflib.Literal(term.value, lang=term.language)
     if term.datatype.value == XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string
         return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=False)
 
 
 def to_oxigraph_term(term: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +98,9 @@ class RemoteStore:
         self.capabilities = Capabilities(blank_nodes_in_updates=False, engine_url=url)
         self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
         self._client = httpx.Client(timeout=self.endpoint.timeout)
+        self._cached: dict[str, object] = {}
+        self._lock = threading.Lock()
+        self._epoch = 0  # moved on by forget_cached: see _remember
 
     def _post(self, url: str, form: list[tuple[str, str]], accept: str, *, auth=None, timeout=None) -> httpx.Response:
         """A form POST (what every engine takes; Virtuoso hangs on direct POST) with an explicit Accept."""
@@ -145,14 +147,28 @@ class RemoteStore:
         """The graphs critmin put there: those the build lists, and contributions.
         (An engine holds graphs of its own, e.g. Virtuoso's system graphs.) Cached until
         the next write: finding them scans the engine."""
-        if "_graph_names" in self.__dict__:
-            return self._graph_names
+        return self._remember("graph_names", self._find_graph_names)
+
+    def _find_graph_names(self) -> list[str]:
         listed = self._raw_select(
             f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH <{META_GRAPH}> {{ <{DATASET_IRI}> <{SD_NAMED_GRAPH}> ?g }} }}"
             f' UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{CONTRIBUTED_PREFIX}") }} }}'
         )
-        self._graph_names = sorted({str(META_GRAPH), *(row["g"].value for row in listed)})
-        return self._graph_names
+        return sorted({str(META_GRAPH), *(row["g"].value for row in listed)})
+
+    def _remember(self, key: str, find: Callable[[], object]):
+        """`find()`, cached until `forget_cached`. An answer whose request began before a
+        forget is returned but not kept: a list of graphs read while a rebuild was
+        half-way (the records graph not loaded yet) would otherwise outlive the rebuild,
+        and the visibility policy would take the engine's union of all graphs as public."""
+        if key in self._cached:
+            return self._cached[key]
+        epoch = self._epoch
+        value = find()
+        with self._lock:
+            if epoch == self._epoch:
+                self._cached[key] = value
+        return value
 
     def _raw_select(self, sparql: str):
         """A query with the engine's own default dataset (all its graphs)."""
@@ -173,10 +189,11 @@ class RemoteStore:
         return [GraphSummary(g, len(self.graph_quads(g))) for g in self.graph_names()]
 
     def dataset_version(self) -> str | None:
-        if not hasattr(self, "_version"):
-            rows = list(self.query(VERSION_QUERY, default_graphs=["urn:critmin:empty"], named_graphs=[str(META_GRAPH)]))
-            self._version = rows[0]["version"].value if rows else None
-        return self._version
+        return self._remember("version", self._find_version)
+
+    def _find_version(self) -> str | None:
+        rows = list(self.query(VERSION_QUERY, default_graphs=["urn:critmin:empty"], named_graphs=[str(META_GRAPH)]))
+        return rows[0]["version"].value if rows else None
 
     def modified(self) -> str | None:
         rows = list(self.query(MODIFIED_QUERY, default_graphs=["urn:critmin:empty"], named_graphs=[str(META_GRAPH)]))
@@ -191,8 +208,9 @@ class RemoteStore:
         return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(public=public)}, key=str)
 
     def forget_cached(self) -> None:
-        self.__dict__.pop("_version", None)
-        self.__dict__.pop("_graph_names", None)
+        with self._lock:
+            self._epoch += 1
+            self._cached.clear()
 
     # --- writes ----------------------------------------------------------------------
 
@@ -261,6 +279,7 @@ class RemoteLiveStore:
         self.visible_graphs: Callable[[], tuple[str, ...]] | None = None
         self._writes = 0
         self._watching = False
+        self._closed = threading.Event()
         self.listeners: list[Callable[[], None]] = []  # told after every write
 
     def get(self) -> RemoteStore:
@@ -275,8 +294,9 @@ class RemoteLiveStore:
         self.store.visible_graphs = visible_graphs
 
     def changed(self) -> None:
-        self._writes += 1
+        # Forget first: a reader of the new generation must not find the old answers.
         self.store.forget_cached()
+        self._writes += 1
 
     def notify(self) -> None:
         """Tell the listeners that a write unit is complete."""
@@ -286,26 +306,38 @@ class RemoteLiveStore:
     def watch(self, interval: float) -> None:
         """Follow writes made through other replicas over the same engine: poll its dataset
         version every `interval` s, and when it moves, refresh what this process derived
-        from the old one (visibility, derived documents, the feed)."""
+        from the old one (visibility, derived documents, the feed). No version (the
+        metadata graph absent) is a rebuild under way, which replaces the graphs in place
+        one by one: nothing is refreshed until the new version is written, last."""
         if self._watching:
             return
         self._watching = True
 
+        try:
+            known = self.store.dataset_version()  # what the process started from
+        except (RemoteError, httpx.HTTPError):
+            known = None
+
         def follow() -> None:
-            seen = None
-            while True:
-                time.sleep(interval)
+            seen = known
+            while not self._closed.wait(interval):
                 try:
                     self.store.forget_cached()
                     version = self.store.dataset_version()
                 except (RemoteError, httpx.HTTPError):
                     continue  # the engine is away: try again at the next tick
-                if seen is not None and version != seen:
+                if version is None:
+                    continue
+                if version != seen:
                     self.changed()
                     self.notify()
                 seen = version
 
         threading.Thread(target=follow, name="critmin-engine-watch", daemon=True).start()
+
+    def close(self) -> None:
+        """Stop following the engine."""
+        self._closed.set()
 
 
 is_remote = settings.is_url
