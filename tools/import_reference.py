@@ -15,9 +15,10 @@ register (`sources.ttl`) is the catalogue of those documents: dataset metadata.
 
 The seed's statements (`nrcan-2020-01-09.ttl`) and the State Department's
 (`dos-2020-01-09.ttl`) are written by hand; this script skips the seed's rows.
-Nothing is added that the tables do not state, except two things the standards they
-cite state: element symbols (IUPAC 2005, from tools/iupac-2005-element-symbols.csv)
-and the ISO 3166-1 code exceptionally reserved for the European Union.
+Nothing is added that the tables do not state, except what tools/reference_additions.py
+adds from named works, each with its own source: element symbols (IUPAC 2005), the
+ISO 3166-1 code exceptionally reserved for the European Union, and the countries'
+bounding boxes and centroids (the geometry DCAT-AP asks of a dataset's places).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import re
 import sys
 from collections import defaultdict
 from pathlib import Path
+
+from reference_additions import REFERENCE_WORKS, add_countries, add_geometry, add_symbols, lit
 
 PREFIXES = """@prefix cm:         <https://w3id.org/critmin/ontology#> .
 @prefix rdfs:       <http://www.w3.org/2000/01/rdf-schema#> .
@@ -47,6 +50,8 @@ PREFIXES = """@prefix cm:         <https://w3id.org/critmin/ontology#> .
 @prefix use:        <https://w3id.org/critmin/id/technology-use/> .
 @prefix wd:         <http://www.wikidata.org/entity/> .
 @prefix cgi:        <http://resource.geosciml.org/classifier/cgi/commodity-code/> .
+@prefix dcat:       <http://www.w3.org/ns/dcat#> .
+@prefix geo:        <http://www.opengis.net/ont/geosparql#> .
 """
 
 SEED = "NRCAN-2020-01-09"
@@ -109,41 +114,6 @@ TECHNOLOGIES = {
     "battery": ("battery", "cm:EnergyStorageTechnology", "battery", None),
 }
 
-# Sources that the tables use without listing them in sources.csv: the reference
-# works behind the identifier table and the countries' codes. Each is a real,
-# citable work; dates are given only where the work has an edition date.
-REFERENCE_WORKS = [
-    {
-        "key": "ISO-3166-1",
-        "title": "ISO 3166-1:2020 Codes for the representation of names of countries and their "
-        "subdivisions, Part 1: Country code",
-        "issuer": "International Organization for Standardization",
-        "date": "2020",
-        "citation": "international standard; alpha-2 country codes",
-        "url": "https://www.iso.org/iso-3166-country-codes.html",
-        "kind": "dct:Standard",
-    },
-    {
-        "key": "WIKIDATA",
-        "title": "Wikidata",
-        "issuer": "Wikimedia Foundation",
-        "date": "",
-        "citation": "items of chemical elements, as checked in the critmin reference table "
-        "(each link's check status is recorded with it)",
-        "url": "https://www.wikidata.org/",
-        "kind": "cm:ReferenceWork",
-    },
-    {
-        "key": "CGI-COMMODITY-CODE",
-        "title": "CGI commodity code vocabulary",
-        "issuer": "IUGS Commission for the Management and Application of Geoscience Information",
-        "date": "",
-        "citation": "controlled vocabulary of mineral commodities (GeoSciML)",
-        "url": "http://resource.geosciml.org/classifier/cgi/commodity-code",
-        "kind": "cm:ReferenceWork",
-    },
-]
-
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -157,11 +127,6 @@ def label_of(key: str, written: str) -> str:
     if key in LABELS:
         return LABELS[key]
     return written[:1].upper() + written[1:]
-
-
-def lit(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
 
 
 def date_literal(value: str) -> str:
@@ -220,6 +185,7 @@ class SourceFiles:
 
 def write_sources(rows: list[dict[str, str]], out: Path) -> None:
     agents: dict[str, str] = {}
+    people = {slug(row["issuer"]) for row in REFERENCE_WORKS if row.get("issuer_kind") == "foaf:Person"}
     body = []
     for row in [*rows, *REFERENCE_WORKS]:
         agent = slug(row["issuer"])
@@ -237,6 +203,7 @@ def write_sources(rows: list[dict[str, str]], out: Path) -> None:
         body.append(node(f"source:{row['key'].lower()}", lines))
     for key, name in sorted(agents.items()):
         kind = "cm:AuthorGroup" if "(" in name and "," in name.split("(")[0] else "org:Organization"
+        kind = "foaf:Person" if key in people else kind
         body.append(node(f"agent:{key}", [f"a {kind}", f"rdfs:label {lit(name)}@en"]))
     text = header("""
 The source register: every document a fact in the graph comes from, with title,
@@ -374,38 +341,6 @@ def add_identifiers(files: SourceFiles, identifiers: list[dict[str, str]]) -> No
     )
 
 
-def add_countries(files: SourceFiles) -> None:
-    for code in ("CA", "US"):
-        files.say("ISO-3166-1", f"country:{code}", "a cm:Country", f"cm:iso3166Alpha2 {lit(code)}",
-                  "dct:source source:iso-3166-1")  # fmt: skip
-    # Not a country: the code ISO 3166-1 exceptionally reserves for the European Union,
-    # so that a list an EU body issues has a jurisdiction (issue 12's union jurisdiction).
-    files.say("ISO-3166-1", "union:EU", "a cm:CountryUnion", 'rdfs:label "European Union"@en',
-              f"cm:iso3166Alpha2 {lit('EU')}", "dct:source source:iso-3166-1")  # fmt: skip
-    files.comments["ISO-3166-1"] = (
-        "The countries' ISO 3166-1 alpha-2 codes, and the code the standard exceptionally\n"
-        "reserves for the European Union (a union of countries, not a country)."
-    )
-
-
-SYMBOLS = Path(__file__).with_name("iupac-2005-element-symbols.csv")
-
-
-def add_symbols(files: SourceFiles, table: list[dict[str, str]]) -> None:
-    """Element symbols as IUPAC 2005 (Red Book, Table I) gives them, for the elements
-    the data already names. The reference tables have no symbols; the table beside this
-    script was copied from the Red Book's Table I, one row per element we hold."""
-    held = {s.removeprefix("element:") for nodes in files.nodes.values() for s in nodes if s.startswith("element:")}
-    for row in table:
-        if row["element"] in held:
-            files.say("IUPAC-2005", f"element:{row['element']}", f"cm:elementSymbol {lit(row['symbol'])}",
-                      "dct:source source:iupac-2005")  # fmt: skip
-    files.comments["IUPAC-2005"] = (
-        "The members of a commodity group as IUPAC-2005 defines them, and the symbols of the\n"
-        "elements (Red Book, Table I)."
-    )
-
-
 def main(reference: Path, out: Path) -> None:
     lists = read(reference / "critical_mineral_lists.csv")
     register = read(reference / "sources.csv")
@@ -416,7 +351,8 @@ def main(reference: Path, out: Path) -> None:
     add_uses(files, read(reference / "technology_uses.csv"))
     add_identifiers(files, read(reference / "identifiers.csv"))
     add_countries(files)
-    add_symbols(files, read(SYMBOLS))
+    add_symbols(files)
+    add_geometry(files)
     for name in files.write(out):
         print("wrote", out / name)
 

@@ -16,6 +16,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from critmin import settings
 from critmin.rdf import formats
+from critmin.rdf.input import to_rdflib_term
 from critmin.rdf.namespaces import DATASET_IRI, ID
 
 VCARD = rdflib.Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -52,9 +53,12 @@ COVERAGE_QUERY = """SELECT (MIN(?date) AS ?start) (MAX(?date) AS ?end) WHERE {
   { ?s dct:issued ?date } UNION { ?s cm:date ?date } UNION { ?s cm:asOf ?date }
   FILTER(STRSTARTS(STR(?s), "https://w3id.org/critmin/id/") && DATATYPE(?date) = xsd:date)
 }"""
-PLACES_QUERY = """SELECT DISTINCT ?place ?label WHERE {
-  { ?x cm:jurisdiction ?place } UNION { ?x cm:party ?place } UNION { ?x cm:supplier ?place }
+PLACES_QUERY = """SELECT ?place ?label ?bbox ?centroid WHERE {
+  { SELECT DISTINCT ?place WHERE {
+      { ?x cm:jurisdiction ?place } UNION { ?x cm:party ?place } UNION { ?x cm:supplier ?place } } }
   ?place a cm:Country ; rdfs:label ?label .
+  OPTIONAL { ?place <http://www.w3.org/ns/dcat#bbox> ?bbox }
+  OPTIONAL { ?place <http://www.w3.org/ns/dcat#centroid> ?centroid }
 } ORDER BY ?place"""
 
 
@@ -137,15 +141,18 @@ def describe_catalog(graph: rdflib.Graph, store, base: str, settings: CatalogSet
 
 def _coverage(graph: rdflib.Graph, store, subjects: tuple[rdflib.URIRef, rdflib.URIRef]) -> None:
     """Space and time as the data states them: the countries that lists, agreements and
-    supply relations name; the span of their dates. The countries get no bounding box
-    or centroid (DCAT-AP recommends both): no source of ours gives a geometry, and we
-    do not make facts up."""
+    supply relations name, with the bounding box and centroid the data gives each
+    (data/natural-earth-110m.ttl, data/world-countries-centroids.ttl: a country with
+    none gets none); the span of their dates."""
     dataset = subjects[0]
     for row in store.query(PLACES_QUERY):
         place = _typed(graph, row["place"].value, DCTERMS.Location)
         for subject in subjects:
             graph.add((subject, DCTERMS.spatial, place))
         graph.add((place, SKOS.prefLabel, rdflib.Literal(row["label"].value, lang="en")))
+        for key, predicate in (("bbox", DCAT.bbox), ("centroid", DCAT.centroid)):
+            if row[key] is not None:
+                graph.add((place, predicate, to_rdflib_term(row[key])))
     span = next(iter(store.query(COVERAGE_QUERY)), None)
     if span is not None and span["start"] is not None:
         period = rdflib.URIRef(f"{dataset}#temporal")
