@@ -38,6 +38,16 @@ def test_build_makes_a_graph_per_set_of_sources_plus_ontology_shapes_inferences(
     assert store.dataset_version()
 
 
+def test_the_recorded_count_of_inferences_is_the_inferred_graphs_size(store):
+    """The metadata's count of inferred triples (and the store's count, which the rule
+    reasoner's fixpoint compares) is the number of quads in the inferred graph."""
+    inferred = "https://w3id.org/critmin/graph/inferred"
+    size = len(store.graph_quads(inferred))
+    assert size > 0 and store.count(inferred) == size
+    rows = list(store.query(f"SELECT ?n WHERE {{ GRAPH ?m {{ <{inferred}> cm:tripleCount ?n }} }}"))
+    assert [int(r["n"].value) for r in rows] == [size]
+
+
 def test_a_data_file_must_be_named_after_a_registered_source(home, tmp_path):
     (home / "data" / "nrcan-2020-01-09.ttl").rename(home / "data" / "seed.ttl")
     with pytest.raises(build.BuildError, match=r"seed\.ttl.*source/seed is not a cm:SourceDocument"):
