@@ -79,6 +79,9 @@ def prepare(triples: int) -> tuple[Path, Path, dict[str, float]]:
                                     "--reasoner", "rules", "--no-validate", "--force"])  # fmt: skip
     subprocess.run([BIN / "critmin", "export", "--store", store, "-f", "nquads", "-o", dump], check=True)
     times["oxigraph load"] = timed([BIN / "oxigraph", "load", "--location", oxigraph, "--file", dump])
+    # Compacted for serving, as critmin's build compacts its own store (both sides then
+    # answer from compacted storage; the build ratio is given against both times).
+    times["oxigraph optimize"] = timed([BIN / "oxigraph", "optimize", "--location", oxigraph])
     saved.write_text(json.dumps(times))
     return store, oxigraph, times
 
@@ -186,9 +189,10 @@ def main() -> None:
             system.process.wait(timeout=20)
     report = [f"Graph: {args.triples:,} generated triples; every answer checked equal first.", ""]
     if times:
-        ratio = times["critmin build"] / times["oxigraph load"]
-        report += [f"Build: critmin {times['critmin build']:.1f} s, oxigraph load {times['oxigraph load']:.1f} s "
-                   f"(critmin ÷ oxigraph {ratio:.2f})", ""]  # fmt: skip
+        load, compact = times["oxigraph load"], times.get("oxigraph optimize", 0.0)
+        report += [f"Build: critmin {times['critmin build']:.1f} s (compacted), oxigraph load {load:.1f} s "
+                   f"(critmin ÷ load {times['critmin build'] / load:.2f}), + optimize {compact:.1f} s "
+                   f"(critmin ÷ load and optimize {times['critmin build'] / (load + compact):.2f})", ""]  # fmt: skip
     report += [
         "| shape | kind | median ms critmin | median ms oxigraph | latency ÷ "
         "| req/s 1 client (÷) | req/s 4 clients (÷) |",

@@ -158,8 +158,9 @@ def main() -> None:
         data = write_graph(scale, work / "bench.nq")
         started = time.perf_counter()
         store = build_store(data, work / "store")
+        built = time.perf_counter() - started  # (counting the quads below is no part of the build)
         quads = sum(1 for _ in EmbeddedStore.open(store).quads())
-        loads[(scale, "critmin")] = (time.perf_counter() - started, quads)
+        loads[(scale, "critmin")] = (built, quads)
         dump = work / "all.nq"
         ox.serialize(EmbeddedStore.open(store).quads(), str(dump), ox.RdfFormat.N_QUADS)
         print(f"  critmin built: {quads:,} quads", flush=True)
@@ -168,6 +169,9 @@ def main() -> None:
         started = time.perf_counter()
         location = work / "oxigraph" / "db"
         subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(dump)],
+                       check=True, capture_output=True)  # fmt: skip
+        # Its best configuration for serving: compacted, as critmin's build compacts its own.
+        subprocess.run([str(BIN / "oxigraph"), "optimize", "--location", str(location)],
                        check=True, capture_output=True)  # fmt: skip
         loads[(scale, "oxigraph serve")] = (time.perf_counter() - started, quads)
         oxigraph = start_oxigraph(work / "oxigraph", union_default_graph=True)
