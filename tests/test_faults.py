@@ -25,7 +25,7 @@ import pytest
 from inprocess import run_in_own_loop
 from servers import PROJECT, copy_store, descendants, start_server, wait_for_derived
 
-from critmin.sparql.pool import QueryPool
+from critmin.sparql.pool import QueryPool, Worker
 from critmin.sparql.worker import QueryJob
 from critmin.store import EmbeddedStore, point_current_at, write_database
 from critmin.tokens import TokenRegistry
@@ -95,6 +95,26 @@ def test_an_idle_worker_that_dies_is_replaced_without_waiting_for_a_query(store_
     alive, workers, answers = run_in_own_loop(scenario())
     assert alive == 2 and workers == 2
     assert answers == ["boolean"] * 4
+
+
+def test_a_long_runner_is_told_by_the_cpu_it_uses_not_the_clock(store_path):
+    """A worker is given the long runners' priority (and replaced after its query) once
+    its query has used 0.2 s of CPU: a process that has waited 0.6 s (as a short query
+    waits for a core under load) is not a long runner, one that computed for 0.6 s is."""
+    pool = QueryPool(store_path, size=1)  # `_runs_long` reads /proc only: no worker started
+    waiting = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    computing = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        workers = [Worker(process=p, connection=None) for p in (waiting, computing)]
+        busy = time.monotonic()
+        assert [pool._runs_long(w, busy, time.monotonic()) for w in workers] == [False, False]  # first sight
+        time.sleep(0.6)
+        assert [pool._runs_long(w, busy, time.monotonic()) for w in workers] == [False, True]
+    finally:
+        for process in (waiting, computing):
+            process.kill()
+            process.wait()
+        shutil.rmtree(pool.spool_dir, ignore_errors=True)
 
 
 def test_a_store_held_by_another_process_is_a_clear_error(store_path, tmp_path):
