@@ -32,6 +32,7 @@ from test_w3c_graph_store import CASES as GRAPH_STORE_CASES
 from test_w3c_graph_store import run_case
 from test_w3c_protocol import CASES, check_format, is_update_request, send
 
+from critmin.rdf.namespaces import DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
 from critmin.sparql import queries
 from critmin.store.remote import RemoteStore
 from critmin.tokens import TokenRegistry
@@ -67,6 +68,10 @@ def deploy(name: str, folder: Path, base_store: Path, *, with_w3c_graphs: bool):
             for path in sorted(W3C_DATA.glob("*.nt")):
                 graph = ox.NamedNode(f"{KASEI}{path.stem}.rdf")
                 remote.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(path=str(path)))
+                # listed as the Graph Store Protocol lists the graphs it writes: a remote
+                # engine's public union is critmin's list of graphs, never all it holds
+                listing = f"<{DATASET_IRI}> <{SD_NAMED_GRAPH}> {graph}"
+                remote.update(f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ {listing} }} }}")
     tokens = TokenRegistry.for_location(location, state)
     server = start_server(location, folder, CRITMIN_QUERY_TIMEOUT="20", **env)
     server.tokens = {"alice": tokens.create("alice"), "carol": tokens.create("carol", "curator")}

@@ -141,3 +141,29 @@ def test_a_rebuild_under_way_is_not_taken_for_a_new_version(remote):
         live.close()
         remote.update(f"DROP GRAPH <{META_GRAPH}>")
         remote.extend(meta)
+
+
+def test_the_public_union_on_an_engine_is_the_list_not_everything_it_holds(remote):
+    """Fail closed: a graph written to the engine after the public list was made (as a
+    contribution's record is, before the writer moves the generation) is not public
+    until the list is made again; nor is a graph the engine holds that critmin does
+    not list. (With the engine's own union both were visible: records in the feed.)"""
+    from critmin.rdf.namespaces import RECORDS_GRAPH
+    from critmin.store.remote import RemoteLiveStore
+    from critmin.store.visibility import Visibility
+
+    live = RemoteLiveStore(remote.url)
+    Visibility.of(live)
+    probe = "ASK { <urn:x:record> <urn:x:status> ?status }"
+    assert live.visibility.public_graphs() is not None
+    assert not bool(live.get().query(probe))
+    for graph in (RECORDS_GRAPH, "urn:x:not-listed"):
+        remote.extend([ox.Quad(ox.NamedNode("urn:x:record"), ox.NamedNode("urn:x:status"), ox.Literal("staged"),
+                               ox.NamedNode(graph))])  # fmt: skip
+        try:
+            assert not bool(live.get().query(probe)), graph
+            live.changed()  # the writer's own signal: the list is made again, still without it
+            assert not bool(live.get().query(probe)), graph
+        finally:
+            remote.update(f"DROP SILENT GRAPH <{graph}>")
+            live.changed()

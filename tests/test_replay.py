@@ -93,7 +93,7 @@ class FeedHarvester:
             items += httpx.get(f"{self.url}/changes/page/{number}", timeout=60).json()["orderedItems"]
         return items
 
-    def catch_up(self) -> None:
+    def catch_up(self, step: str = "") -> None:
         items = self.activities()
         for activity in items[self.seen :]:
             iri = activity["object"]["id"]
@@ -103,7 +103,7 @@ class FeedHarvester:
             if activity["type"] == "Delete":
                 continue  # (a later activity may bring it back: a revision withdraws, then publishes)
             response = httpx.get(f"{self.url}/id/{iri[len(ID) :]}", headers={"Accept": "application/n-triples"})
-            assert response.status_code == 200, (iri, response.status_code)
+            assert response.status_code == 200, (step, activity, response.status_code)
             fetched = resource_triples(set(response.text.splitlines()), ox.RdfFormat.N_TRIPLES)
             self.triples |= {t for t in fetched if t[0] == f"<{iri}>"}
         self.seen = len(items)
@@ -178,7 +178,7 @@ def test_both_harvesters_reach_every_version(engine, store_path, tmp_path):
             step()
             wait_for_derived(url)
             by_patch.catch_up()
-            by_feed.catch_up()
+            by_feed.catch_up(name)
             expected = current_dump(url)
             assert by_patch.state == expected, (name, len(by_patch.state ^ expected))
             difference = by_feed.triples ^ resource_triples(expected)

@@ -83,12 +83,17 @@ class Visibility:
             )
             hidden = hidden_graphs(names, published) | {RECORDS_GRAPH}
             visible = tuple(g for g in names if g not in hidden)
-            self._cache = (generation, None if len(visible) == len(names) else visible, staged)
+            # A remote engine always gets the list (fail closed): its union would also take
+            # graphs written after this list was made (a contribution's records, before
+            # the writer moved the generation) and graphs that are not critmin's.
+            closed = getattr(store.capabilities, "engine_url", None) is not None
+            self._cache = (generation, visible if closed or len(visible) != len(names) else None, staged)
         return self._cache
 
     def public_graphs(self) -> tuple[str, ...] | None:
-        """The graphs of the public union; None when nothing is hidden (queries then use
-        the engine's own union of all graphs, which is faster than a list)."""
+        """The graphs of the public union; None when nothing is hidden on the embedded
+        store (queries then use the store's own union of all graphs, which is faster than
+        a list). Never None on a remote engine."""
         return self._state()[1]
 
     def hidden(self) -> tuple[str, ...]:
