@@ -23,13 +23,12 @@ bounding boxes and centroids (the geometry DCAT-AP asks of a dataset's places).
 
 from __future__ import annotations
 
-import csv
 import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-from reference_additions import REFERENCE_WORKS, add_countries, add_geometry, add_symbols, lit
+from reference_additions import REFERENCE_WORKS, add_countries, add_geometry, add_symbols, lit, read
 
 PREFIXES = """@prefix cm:         <https://w3id.org/critmin/ontology#> .
 @prefix rdfs:       <http://www.w3.org/2000/01/rdf-schema#> .
@@ -132,11 +131,6 @@ def label_of(key: str, written: str) -> str:
 def date_literal(value: str) -> str:
     datatype = {10: "xsd:date", 7: "xsd:gYearMonth", 4: "xsd:gYear"}[len(value)]
     return f"{lit(value)}^^{datatype}"
-
-
-def read(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def header(comment: str) -> str:

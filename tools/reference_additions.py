@@ -29,7 +29,7 @@ def lit(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _read(path: Path) -> list[dict[str, str]]:
+def read(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -111,7 +111,7 @@ def add_symbols(files) -> None:
     the data already names. The reference tables have no symbols; the table beside this
     script was copied from the Red Book's Table I, one row per element we hold."""
     held = {s.removeprefix("element:") for nodes in files.nodes.values() for s in nodes if s.startswith("element:")}
-    for row in _read(SYMBOLS):
+    for row in read(SYMBOLS):
         if row["element"] in held:
             files.say("IUPAC-2005", f"element:{row['element']}", f"cm:elementSymbol {lit(row['symbol'])}",
                       "dct:source source:iupac-2005")  # fmt: skip
@@ -124,12 +124,12 @@ def add_symbols(files) -> None:
 def add_geometry(files) -> None:
     """Each country's bounding box (a WKT polygon, corners west-south, east-south,
     east-north, west-north) and centroid (a WKT point), each in its source's file."""
-    for row in _read(BOXES):
+    for row in read(BOXES):
         west, south, east, north = (row[k] for k in ("west", "south", "east", "north"))
         ring = f"{west} {south}, {east} {south}, {east} {north}, {west} {north}, {west} {south}"
         files.say("NATURAL-EARTH-110M", f"country:{row['country']}", f"dcat:bbox {lit(f'POLYGON(({ring}))')}^^{WKT}",
                   "dct:source source:natural-earth-110m")  # fmt: skip
-    for row in _read(CENTROIDS):
+    for row in read(CENTROIDS):
         point = f"POINT({row['longitude']} {row['latitude']})"
         files.say("WORLD-COUNTRIES-CENTROIDS", f"country:{row['country']}", f"dcat:centroid {lit(point)}^^{WKT}",
                   "dct:source source:world-countries-centroids")  # fmt: skip

@@ -159,8 +159,7 @@ class RemoteStore:
     def _remember(self, key: str, find: Callable[[], object]):
         """`find()`, cached until `forget_cached`. An answer whose request began before a
         forget is returned but not kept: a list of graphs read while a rebuild was
-        half-way (the records graph not loaded yet) would otherwise outlive the rebuild,
-        and the visibility policy would take the engine's union of all graphs as public."""
+        half-way (the records graph not loaded yet) would otherwise outlive the rebuild."""
         if key in self._cached:
             return self._cached[key]
         epoch = self._epoch
@@ -313,25 +312,21 @@ class RemoteLiveStore:
             return
         self._watching = True
 
-        try:
-            known = self.store.dataset_version()  # what the process started from
-        except (RemoteError, httpx.HTTPError):
-            known = None
+        def version() -> str | None:
+            try:
+                self.store.forget_cached()
+                return self.store.dataset_version()
+            except (RemoteError, httpx.HTTPError):
+                return None  # the engine is away: try again at the next tick
 
         def follow() -> None:
-            seen = known
+            seen = version()  # what the process started from (read here, not at start-up)
             while not self._closed.wait(interval):
-                try:
-                    self.store.forget_cached()
-                    version = self.store.dataset_version()
-                except (RemoteError, httpx.HTTPError):
-                    continue  # the engine is away: try again at the next tick
-                if version is None:
-                    continue
-                if version != seen:
+                now = version()
+                if now is not None and now != seen:
                     self.changed()
                     self.notify()
-                seen = version
+                    seen = now
 
         threading.Thread(target=follow, name="critmin-engine-watch", daemon=True).start()
 

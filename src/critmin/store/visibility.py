@@ -86,7 +86,7 @@ class Visibility:
             # A remote engine always gets the list (fail closed): its union would also take
             # graphs written after this list was made (a contribution's records, before
             # the writer moved the generation) and graphs that are not critmin's.
-            closed = getattr(store.capabilities, "engine_url", None) is not None
+            closed = store.capabilities.engine_url is not None
             self._cache = (generation, visible if closed or len(visible) != len(names) else None, staged)
         return self._cache
 
