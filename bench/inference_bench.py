@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="critmin-inference-") as scratch:
         copy = Path(scratch) / "store"
-        shutil.copytree(args.store, copy, symlinks=True)
+        shutil.copytree(args.store, copy, symlinks=True, ignore=shutil.ignore_patterns("views"))
         live = LiveStore(copy, writable=True)
         writer = DatasetWriter(live)
         quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(GRAPH)) for q in generate(args.triples, 99)]

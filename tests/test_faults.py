@@ -97,6 +97,23 @@ def test_an_idle_worker_that_dies_is_replaced_without_waiting_for_a_query(store_
     assert answers == ["boolean"] * 4
 
 
+def test_queries_one_after_another_go_to_the_worker_that_answered_last(store_path):
+    """The idle workers are a stack: sequential queries reuse the warm worker rather than
+    going round all of them (each opens the store with caches of its own)."""
+
+    async def scenario() -> list[int]:
+        pool = QueryPool(store_path, size=3)
+        await pool.start()
+        try:
+            for _ in range(6):
+                assert (await pool.run(QueryJob("ASK { ?s ?p ?o }", "json", 10), 10)).kind == "boolean"
+            return sorted(worker.served for worker in pool._all)
+        finally:
+            await pool.close()
+
+    assert run_in_own_loop(scenario()) == [0, 0, 6]
+
+
 def test_a_long_runner_is_told_by_the_cpu_it_uses_not_the_clock(store_path):
     """A worker is given the long runners' priority (and replaced after its query) once
     its query has used 0.2 s of CPU: a process that computes becomes one, while a process

@@ -49,6 +49,7 @@ class Worker:
     deprioritised: bool = False
     extra: bool = False  # an overflow worker, retired after its query
     cpu_mark: tuple[float, float] | None = None  # (busy_since, CPU seconds) when the monitor first saw the query
+    served: int = 0  # queries answered
 
     @property
     def pid(self) -> int:
@@ -97,7 +98,9 @@ class QueryPool:
         self.deprioritise_after = deprioritise_after
         self.spool_dir = tempfile.mkdtemp(prefix="critmin-spool-")
         self._context = worker_context()
-        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
+        # Last in, first out: a client's next query goes to the worker that answered its
+        # last one, whose caches (the engine's blocks, the interned strings) are warm.
+        self._idle: asyncio.Queue[Worker] = asyncio.LifoQueue()
         self._all: set[Worker] = set()
         self._extra = 0
         configured = settings.environment().overflow_workers
@@ -272,6 +275,7 @@ class QueryPool:
             self._replace(worker)
             raise WorkerCrashed(f"the query worker died: {error}") from None
         worker.busy_since = None
+        worker.served += 1
         if worker.deprioritised:  # a long runner's worker (extra or not) starts afresh at normal priority
             self._replace(worker)
         else:

@@ -85,6 +85,7 @@ class SparqlService:
         self.cache = cache
         self.public_graphs = public_graphs or (lambda: None)  # the default dataset's graphs
         self.derived = None  # critmin.linked_data.derived.DerivedDocuments, set by the app
+        self.views = None  # critmin.store.views.PublicViews on an embedded store, set by the app
 
     @property
     def endpoint(self) -> str:
@@ -175,9 +176,11 @@ class SparqlService:
 
         public = self.public_graphs()
         metrics.CACHE.labels("miss").inc()
+        # On a snapshot of the public data the engine's union is the public union: no list.
+        view = self.views.current() if self.views is not None else None
         job = QueryJob(
             request.query, fmt, limit, restrict(request.default_graphs, public), restrict(request.named_graphs, public),
-            self.endpoint, generation=self.live.generation, public_graphs=public,
+            self.endpoint, generation=self.live.generation, public_graphs=None if view else public, view=view,
         )  # fmt: skip
         try:
             outcome = await self.pool.run(job, timeout)

@@ -33,6 +33,7 @@ class QueryJob:
     base_iri: str | None = None  # relative IRIs in the query resolve against it
     generation: str = ""  # the store's state the query must see; a new one means reopen
     public_graphs: tuple[str, ...] | None = None  # the default dataset, when the request names none
+    view: str | None = None  # a snapshot holding only the public graphs (store/views.py): read it instead
 
 
 @dataclass
@@ -130,8 +131,11 @@ def serve(connection, store_path: str, spool_dir: str, inline_limit: int) -> Non
             return
         if job is None:
             return
-        live = job.generation  # names the database `current` points at (and the writes): a new one means reopen
+        # The snapshot, else the generation (the database `current` points at and the
+        # writes): a new one means reopen.
+        live = job.view or job.generation
         if live != opened:
             database, opened = None, None
-            database, opened = EmbeddedStore.open(Path(store_path)), live
+            database = EmbeddedStore.open_view(Path(job.view)) if job.view else EmbeddedStore.open(Path(store_path))
+            opened = live
         connection.send(execute(database, job, spool_dir, inline_limit))

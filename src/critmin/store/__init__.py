@@ -4,8 +4,9 @@ Owns the store interface (interface.py: typing Protocols for reading, writing an
 what an implementation can do), its two implementations (embedded.py: pyoxigraph on
 disk, one database per dataset version behind a `current` link; remote.py: any
 SPARQL 1.1 engine over the Protocol, Update and the Graph Store Protocol), bulk
-loading into engines (bulk_load.py), and the visibility policy (visibility.py: which
-graphs the public sees). Blank-node skolemisation for engines is its business.
+loading into engines (bulk_load.py), the visibility policy (visibility.py: which
+graphs the public sees) and the snapshots of the public data the query workers read
+(views.py). Blank-node skolemisation for engines is its business.
 
 May import: critmin.rdf.namespaces, critmin.sparql.query_text, critmin.settings. Nothing above
 it (services, web) may open a pyoxigraph Store or ask which implementation it holds.

@@ -88,6 +88,11 @@ class EmbeddedStore:
             raise
         return cls(database, target, writable)
 
+    @classmethod
+    def open_view(cls, path: Path) -> EmbeddedStore:
+        """Open a snapshot of the public data (store/views.py) for reading."""
+        return cls(ox.Store.read_only(str(path)), path)
+
     def forget_cached(self) -> None:
         """Drop what was cached from the data (after a write)."""
         self.__dict__.pop("_version", None)

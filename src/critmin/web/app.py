@@ -42,6 +42,7 @@ from critmin.sparql.query_text import RequestRejected
 from critmin.sparql.remote_executor import RemoteExecutor
 from critmin.sparql.service import EXPOSED_HEADERS, Reply, SparqlService, error_reply
 from critmin.store import LiveView, StoreMissingError, open_live
+from critmin.store.views import PublicViews
 from critmin.tokens import TokenRegistry
 from critmin.web.bodies import BodyIncomplete, BodyTooLarge, read_body
 from critmin.web.bounded import RETRY_AFTER, Overrun, off_loop
@@ -165,6 +166,7 @@ class Parts:
     sparql: SparqlService
     derived: DerivedDocuments
     validators: ValidationPool
+    views: PublicViews | None  # snapshots of the public data for the query workers (embedded store)
 
 
 def open_parts(config: ServiceSettings) -> Parts:
@@ -189,7 +191,12 @@ def open_parts(config: ServiceSettings) -> Parts:
     sparql.derived = derived
     live.listeners.append(derived.refresh)  # a write makes new derived documents, in the background
     live.watch(settings.environment().remote_poll)  # and so does another replica's, over one engine
-    return Parts(config, state_path, live, pool, contributions, sparql, derived, validators)
+    views = None
+    if folder is not None:
+        views = PublicViews(live, contributions.public_graphs, grace=config.max_query_timeout + 10)
+        sparql.views = views
+        live.listeners.append(views.refresh)  # and a new snapshot for the query workers
+    return Parts(config, state_path, live, pool, contributions, sparql, derived, validators, views)
 
 
 def install_middleware(app: FastAPI, config: ServiceSettings) -> None:
@@ -235,12 +242,15 @@ def install_middleware(app: FastAPI, config: ServiceSettings) -> None:
     app.add_exception_handler(RequestError, refused)
 
 
-async def watch_for_new_data(derived: DerivedDocuments, every: float = 2.0) -> None:
+async def watch_for_new_data(derived: DerivedDocuments, views: PublicViews | None, every: float = 2.0) -> None:
     """Notice a rebuild made by another process (`critmin build` swaps the store) and
-    make its derived documents; writes through this service tell `derived` directly."""
+    make its derived documents and snapshot; writes through this service tell them
+    directly (a write that is no public change, a staged contribution, is caught here)."""
     while True:
         with contextlib.suppress(Exception):  # a store being swapped: try again next round
             await asyncio.to_thread(derived.refresh)
+            if views is not None:
+                views.refresh()
         await asyncio.sleep(every)
 
 
@@ -251,8 +261,10 @@ def create_app(service_settings: ServiceSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
+        if parts.views is not None:
+            await asyncio.to_thread(parts.views.start)
         await pool.start()
-        watcher = asyncio.create_task(watch_for_new_data(derived))
+        watcher = asyncio.create_task(watch_for_new_data(derived, parts.views))
         try:
             yield
         finally:
@@ -347,7 +359,8 @@ def add_core_routes(app: FastAPI, parts: Parts) -> None:
     async def health() -> JSONResponse:
         return JSONResponse(
             {"status": "ok", "version": __version__, "dataset_version": derived.live_version,
-             "workers": pool.state(), "derived": derived.status()},
+             "workers": pool.state(), "derived": derived.status(),
+             "views": parts.views.status() if parts.views is not None else None},
             headers={"Cache-Control": "no-store"},
         )  # fmt: skip
 

@@ -1,0 +1,103 @@
+"""Snapshots of the public data for the query workers (store/views.py): a snapshot holds
+exactly the public graphs, answers every competency question as the public list does on
+the live store, is not used once the store has moved on, and a running server answers
+from it without showing what is hidden."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+from servers import copy_store, descendants, start_server
+
+from critmin.rdf.namespaces import CONTRIBUTED_PREFIX, PREFIXES, RECORDS_GRAPH
+from critmin.sparql import queries
+from critmin.store import LiveStore
+from critmin.store.views import PublicViews
+from critmin.store.visibility import Visibility
+
+HIDDEN = "https://w3id.org/critmin/id/mineral/hiddenium"
+STAGED = f"{CONTRIBUTED_PREFIX}/views-test"
+
+
+def hide_something(live: LiveStore) -> None:
+    """A staged contribution's graph (no record says it is published) and a record."""
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    live.get().extend([
+        ox.Quad(ox.NamedNode(HIDDEN), label, ox.Literal("Hiddenium", language="en"), ox.NamedNode(STAGED)),
+        ox.Quad(ox.NamedNode(HIDDEN), label, ox.Literal("Hiddenium record"), ox.NamedNode(RECORDS_GRAPH)),
+        ox.Quad(ox.NamedNode(HIDDEN), label, ox.Literal("in the default graph"), ox.DefaultGraph()),
+    ])  # fmt: skip
+    live.changed()
+
+
+def reads_a_snapshot(service_pid: int) -> bool:
+    """Whether a process of the service has a snapshot's files open (the query workers)."""
+    for pid in descendants(service_pid):
+        with contextlib.suppress(OSError):
+            if any("/views/view-" in os.readlink(link) for link in Path(f"/proc/{pid}/fd").iterdir()):
+                return True
+    return False
+
+
+def answers(result) -> list | bool:
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    return sorted(tuple(str(s[v]) for v in result.variables) for s in result)
+
+
+def test_a_snapshot_holds_the_public_graphs_and_answers_as_the_list_does(store_path, tmp_path):
+    live = LiveStore(copy_store(store_path, tmp_path / "store"), writable=True)
+    hide_something(live)
+    visibility = Visibility.of(live)
+    public = visibility.public_graphs()
+    assert public is not None and STAGED not in public and RECORDS_GRAPH not in public
+    views = PublicViews(live, visibility.public_graphs, grace=0)
+    path = views.make_now()
+    assert path is not None and views.status() == {"current": True, "made": 1}
+
+    snapshot = ox.Store.read_only(path)
+    assert {g.value for g in snapshot.named_graphs()} == set(public)
+    assert not list(snapshot.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    store = live.get()
+    for query in queries.all_queries():
+        on_list = store.evaluate(query.text, default_graphs=public, named_graphs=public)
+        on_union = snapshot.query(query.text, use_default_graph_as_union=True, prefixes=PREFIXES)
+        assert answers(on_union) == answers(on_list), query.name
+    assert not snapshot.query(f"ASK {{ <{HIDDEN}> ?p ?o }}", use_default_graph_as_union=True)
+
+    live.changed()  # a write: the snapshot shows the past now
+    assert views.current() is None
+    second = views.make_now()
+    assert second is not None and second != path
+    views.make_now()  # nothing new: no third snapshot
+    assert views.status()["made"] == 2
+
+
+def test_a_server_answers_from_a_snapshot_and_shows_nothing_hidden(store_path, tmp_path):
+    folder = copy_store(store_path, tmp_path / "store")
+    hide_something(LiveStore(folder, writable=True))
+    server = start_server(folder, tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while not httpx.get(f"{server.url}/health").json()["views"]["current"]:
+            assert time.monotonic() < deadline, "no snapshot was made"
+            time.sleep(0.1)
+        accept = {"Accept": "application/sparql-results+json"}
+        hidden = httpx.get(f"{server.url}/sparql", params={"query": f"SELECT * WHERE {{ <{HIDDEN}> ?p ?o }}"},
+                           headers=accept).json()  # fmt: skip
+        assert hidden["results"]["bindings"] == []
+        graphs = httpx.get(f"{server.url}/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"},
+                           headers=accept).json()  # fmt: skip
+        names = {b["g"]["value"] for b in graphs["results"]["bindings"]}
+        assert names and STAGED not in names and RECORDS_GRAPH not in names
+        lithium = httpx.get(f"{server.url}/sparql", headers=accept, params={
+            "query": "ASK { <https://w3id.org/critmin/id/mineral/lithium> ?p ?o }"}).json()  # fmt: skip
+        assert lithium["boolean"] is True
+        assert reads_a_snapshot(server.process.pid), "no query worker has the snapshot open"
+    finally:
+        server.stop()
