@@ -48,27 +48,30 @@ def canonical_rows(result) -> object:
     return sorted(tuple(str(s[v]) for v in result.variables) for s in result)
 
 
-def timed_median(run, repeat: int) -> tuple[float, object]:
-    samples, answer = [], None
-    for i in range(repeat):
-        started = time.perf_counter()
-        answer = run(i)
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), answer
+def timed(run) -> tuple[float, object]:
+    started = time.perf_counter()
+    answer = run()
+    return (time.perf_counter() - started) * 1000, answer
 
 
 def compare(shape: str, query: str, repeat: int, store, public, snapshot) -> str:
-    """One row: the shape's median on the union, on the public list, on the snapshot."""
-
-    def text(i: int) -> str:
-        return f"{query}\n# {shape} {i}"  # unique: nothing is reused between runs
-
-    union, a = timed_median(lambda i: canonical_rows(store.evaluate(text(i))), repeat)
-    listed, b = timed_median(
-        lambda i: canonical_rows(store.evaluate(text(i), default_graphs=public, named_graphs=public)), repeat
-    )
-    viewed, c = timed_median(lambda i: canonical_rows(snapshot.query(text(i), use_default_graph_as_union=True)), repeat)
-    return f"| {shape} | {union:.2f} | {listed:.2f} | {viewed:.2f} | {listed / viewed:.1f}× | {a == b == c} |"
+    """One row: the shape's median on the union, on the public list, on the snapshot,
+    the three ways taken in turn at each repetition (noise and caches fall on all three)."""
+    ways = {
+        "union": lambda text: store.evaluate(text),
+        "list": lambda text: store.evaluate(text, default_graphs=public, named_graphs=public),
+        "snapshot": lambda text: snapshot.query(text, use_default_graph_as_union=True),
+    }
+    samples: dict[str, list[float]] = {way: [] for way in ways}
+    answers: dict[str, object] = {}
+    for i in range(repeat):
+        for way, evaluate in ways.items():
+            text = f"{query}\n# {shape} {way} {i}"  # unique: nothing is reused between runs
+            elapsed, answers[way] = timed(lambda: canonical_rows(evaluate(text)))  # noqa: B023
+            samples[way].append(elapsed)
+    union, listed, viewed = (statistics.median(samples[way]) for way in ways)
+    equal = answers["union"] == answers["list"] == answers["snapshot"]
+    return f"| {shape} | {union:.2f} | {listed:.2f} | {viewed:.2f} | {listed / viewed:.1f}× | {equal} |"
 
 
 def main() -> None:
