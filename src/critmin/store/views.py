@@ -61,6 +61,7 @@ class PublicViews:
         self._current: View | None = None
         self._superseded: list[tuple[Path, float]] = []
         self._making = threading.Lock()
+        self._starting = threading.Lock()
         self._wanted = threading.Event()
         self._worker: threading.Thread | None = None
         self._made = 0
@@ -83,24 +84,26 @@ class PublicViews:
 
     def refresh(self) -> None:
         """Ask for a snapshot of the present generation (a listener of the live store):
-        made in a background thread, at most one at a time; requests made while one is
-        being made are folded into one more."""
+        made by one background thread; asks made while one is being made are folded
+        into one more."""
         if self.current() is not None:
             return
         self._wanted.set()
-        if self._worker is None or not self._worker.is_alive():
-            self._worker = threading.Thread(target=self._run, name="critmin-views", daemon=True)
-            self._worker.start()
+        with self._starting:  # not `_making`: this runs on the event loop, and a snapshot takes a while
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="critmin-views", daemon=True)
+                self._worker.start()
 
     def make_now(self) -> str | None:
-        """Make the snapshot of the present generation in this thread (tests, start-up)."""
+        """Make the snapshot of the present generation in this thread (tests, tools)."""
         with self._making:
             self._make()
         return self.current()
 
     def _run(self) -> None:
-        while self._wanted.is_set():
-            self._wanted.clear()
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()  # an ask after this line is seen by the next wait
             with self._making:
                 try:
                     self._make()
