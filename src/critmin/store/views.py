@@ -74,8 +74,9 @@ class PublicViews:
         return str(view.path)
 
     def status(self) -> dict:
-        """For /health: whether the workers read a snapshot of the present data."""
-        return {"current": self.current() is not None, "made": self._made}
+        """For /health, from memory (no store access on the event loop): whether a
+        snapshot exists and how many were made."""
+        return {"ready": self._current is not None, "made": self._made}
 
     def start(self) -> None:
         """Remove snapshots a previous run left and make the first one, in the background."""

@@ -249,8 +249,9 @@ async def watch_for_new_data(derived: DerivedDocuments, views: PublicViews | Non
     while True:
         with contextlib.suppress(Exception):  # a store being swapped: try again next round
             await asyncio.to_thread(derived.refresh)
-            if views is not None:
-                views.refresh()
+        if views is not None:
+            with contextlib.suppress(Exception):  # it may open the new database: off the loop
+                await asyncio.to_thread(views.refresh)
         await asyncio.sleep(every)
 
 
