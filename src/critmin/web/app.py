@@ -243,9 +243,8 @@ def install_middleware(app: FastAPI, config: ServiceSettings) -> None:
 
 
 async def watch_for_new_data(derived: DerivedDocuments, views: PublicViews | None, every: float = 2.0) -> None:
-    """Notice a rebuild made by another process (`critmin build` swaps the store) and
-    make its derived documents and snapshot; writes through this service tell them
-    directly (a write that is no public change, a staged contribution, is caught here)."""
+    """Notice a rebuild by another process (`critmin build` swaps the store), or a write
+    no listener heard (a staged contribution): make derived documents and a snapshot."""
     while True:
         with contextlib.suppress(Exception):  # a store being swapped: try again next round
             await asyncio.to_thread(derived.refresh)
