@@ -13,7 +13,6 @@ that the incremental result equals it. Prints a Markdown table (results/inferenc
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -22,8 +21,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from generate import generate
 from report import publish
+from servers import copy_store
 
 from critmin.contributions.writer import DatasetWriter
 from critmin.rdf.namespaces import INFERRED_GRAPH
@@ -48,8 +49,7 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=1000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="critmin-inference-") as scratch:
-        copy = Path(scratch) / "store"
-        shutil.copytree(args.store, copy, symlinks=True, ignore=shutil.ignore_patterns("views"))
+        copy = copy_store(args.store, Path(scratch) / "store")  # without a server's snapshots
         live = LiveStore(copy, writable=True)
         writer = DatasetWriter(live)
         quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(GRAPH)) for q in generate(args.triples, 99)]

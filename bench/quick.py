@@ -30,13 +30,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import write_graph
 from http_bench import BIN, System, free_port, load, wait_ready
 from report import publish
 from run import SHAPES, canonical
+from servers import wait_for_derived
 
 from critmin.rdf.namespaces import PREFIXES
 from critmin.sparql import queries
@@ -111,11 +110,7 @@ def start(store: Path, oxigraph: Path) -> list[System]:
         wait_ready(system)
     # Measured once critmin's derived documents (VoID, dumps, sitemap) are made: making
     # them takes both cores for a while at 1M, and a run must not time that.
-    ready = time.monotonic() + 3600
-    while httpx.get(f"http://127.0.0.1:{ours}/ready", timeout=10).status_code != 200:
-        if time.monotonic() > ready:
-            raise RuntimeError("critmin's derived documents were not made within an hour")
-        time.sleep(1)
+    wait_for_derived(f"http://127.0.0.1:{ours}", timeout=3600)
     return systems
 
 

@@ -18,7 +18,6 @@ the three. Prints a Markdown table (results/views.md).
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
@@ -28,8 +27,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from report import publish
 from run import SHAPES
+from servers import copy_store
 
 from critmin.rdf.namespaces import CONTRIBUTED_PREFIX, RECORDS_GRAPH
 from critmin.store import LiveStore
@@ -80,8 +81,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="critmin-views-") as scratch:
-        copy = Path(scratch) / "store"
-        shutil.copytree(args.store, copy, symlinks=True, ignore=shutil.ignore_patterns("views"))
+        copy = copy_store(args.store, Path(scratch) / "store")  # without a server's snapshots
         live = LiveStore(copy, writable=True)
         store = live.get()
         hidden = ox.NamedNode(f"{CONTRIBUTED_PREFIX}/bench")

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
+from critmin.sparql import pool
 from critmin.store import EmbeddedStore, point_current_at, write_database
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -49,14 +50,8 @@ def descendants(pid: int) -> set[int]:
 
 
 def cpu_seconds(pids: set[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    """The CPU time the processes have used together (those gone count nothing)."""
+    return sum(pool.cpu_seconds(pid) or 0.0 for pid in pids)
 
 
 def store_with_test_graphs(project_store: Path, target: Path) -> Path:

@@ -177,10 +177,11 @@ class SparqlService:
         public = self.public_graphs()
         metrics.CACHE.labels("miss").inc()
         # On a snapshot of the public data the engine's union is the public union: no list.
-        view = self.views.current() if self.views is not None else None
+        generation = self.live.generation
+        view = self.views.current(generation) if self.views is not None else None
         job = QueryJob(
             request.query, fmt, limit, restrict(request.default_graphs, public), restrict(request.named_graphs, public),
-            self.endpoint, generation=self.live.generation, public_graphs=None if view else public, view=view,
+            self.endpoint, generation=generation, public_graphs=None if view else public, view=view,
         )  # fmt: skip
         try:
             outcome = await self.pool.run(job, timeout)

@@ -66,10 +66,11 @@ class PublicViews:
         self._worker: threading.Thread | None = None
         self._made = 0
 
-    def current(self) -> str | None:
-        """The snapshot of the live store's present generation, if it is made."""
+    def current(self, generation: str | None = None) -> str | None:
+        """The snapshot of the live store's present generation (`generation`, when the
+        caller has read it already), if it is made."""
         view = self._current
-        if view is None or view.generation != self.live.generation:
+        if view is None or view.generation != (generation or self.live.generation):
             return None
         return str(view.path)
 
