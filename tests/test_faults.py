@@ -114,6 +114,25 @@ def test_queries_one_after_another_go_to_the_worker_that_answered_last(store_pat
     assert run_in_own_loop(scenario()) == [0, 0, 6]
 
 
+def test_a_store_that_cannot_be_opened_costs_the_request_not_the_worker(store_path, tmp_path):
+    """A worker that cannot open the database a job names (here a snapshot that is gone)
+    answers "unavailable" (503 at the endpoint) and serves the next job; it once died,
+    and the request got "the query worker died"."""
+
+    async def scenario() -> tuple[str | None, str, int, set[int]]:
+        pool = QueryPool(store_path, size=1)
+        await pool.start()
+        try:
+            before = {worker.pid for worker in pool._all}
+            gone = await pool.run(QueryJob("ASK { ?s ?p ?o }", "json", 10, view=str(tmp_path / "gone")), 10)
+            after = await pool.run(QueryJob("ASK { ?s ?p ?o }", "json", 10), 10)
+            return gone.error, after.kind, len(before), {worker.pid for worker in pool._all} - before
+        finally:
+            await pool.close()
+
+    assert run_in_own_loop(scenario()) == ("unavailable", "boolean", 1, set())
+
+
 def test_a_long_runner_is_told_by_the_cpu_it_uses_not_the_clock(store_path):
     """A worker is given the long runners' priority (and replaced after its query) once
     its query has used 0.2 s of CPU: a process that computes becomes one, while a process

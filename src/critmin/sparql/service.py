@@ -197,6 +197,8 @@ class SparqlService:
                 return error_reply(400, f"SPARQL syntax error at {explain(request.query, outcome.message, PREFIXES)}")
             if outcome.error == "unwritable":
                 return error_reply(406, outcome.message)
+            if outcome.error == "unavailable":
+                return error_reply(503, f"{outcome.message}; try again", **{"Retry-After": str(RETRY_AFTER_SECONDS)})
             if outcome.error == "storage":
                 return error_reply(507, f"{outcome.message}; try again later", **{"Retry-After": "60"})
             return error_reply(500, f"query evaluation failed: {outcome.message}")

@@ -43,7 +43,7 @@ class QueryOutcome:
     spool_path: str | None = None
     rows: int = 0
     truncated: bool = False
-    error: str | None = None  # "syntax" or "evaluation"
+    error: str | None = None  # "syntax", "evaluation", "unwritable", "storage" or "unavailable"
     message: str = ""
     size: int = field(default=0)
 
@@ -136,6 +136,11 @@ def serve(connection, store_path: str, spool_dir: str, inline_limit: int) -> Non
         live = job.view or job.generation
         if live != opened:
             database, opened = None, None
-            database = EmbeddedStore.open_view(Path(job.view)) if job.view else EmbeddedStore.open(Path(store_path))
+            try:
+                database = EmbeddedStore.open_view(Path(job.view)) if job.view else EmbeddedStore.open(Path(store_path))
+            except (OSError, RuntimeError) as error:  # the request fails, the worker stays
+                message = f"the store could not be opened: {error}"
+                connection.send(QueryOutcome("error", error="unavailable", message=message))
+                continue
             opened = live
         connection.send(execute(database, job, spool_dir, inline_limit))
