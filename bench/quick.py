@@ -11,6 +11,8 @@ checked equal across the two first (solutions as sets, graphs as isomorphic) and
 request has a unique text, so no cache answers. Prints, per query shape, the median
 latency of sequential requests and the throughput at 1 and 4 clients, each with the
 ratio critmin ÷ Oxigraph (latency: lower is better; throughput: higher is better).
+Latency requests alternate between the two systems, so the machine's drift over a run
+falls on both.
 Writes bench/results/quick.md.
 """
 
@@ -141,22 +143,28 @@ def check_answers(systems: list[System], texts: dict[str, str]) -> None:
             raise SystemExit(f"{name}: the answers differ between {systems[0].name} and {systems[1].name}")
 
 
-def median_latency(url: str, text: str, count: int) -> float:
-    client = Client(url)
+def median_latencies(urls: list[str], text: str, count: int) -> list[float]:
+    """Median ms of sequential requests to each system, the systems taking turns request
+    by request: this machine drifts by 20-30 % over a minute, and timing one system's
+    block after the other's put that drift into the ratio (OPTIONAL + regex read 1.49
+    timed in blocks and 1.07 interleaved, minutes apart)."""
+    clients = [Client(url) for url in urls]
     tag = itertools.count()
-    for _ in range(20):  # warm-up, other texts
-        client.get(f"# warm {next(tag)} {time.time_ns()}\n{text}")
-    samples = []
+    for client in clients:
+        for _ in range(20):  # warm-up, other texts
+            client.get(f"# warm {next(tag)} {time.time_ns()}\n{text}")
+    samples: list[list[float]] = [[] for _ in clients]
     for index in range(count):
-        if index == 5 and statistics.median(samples) > 0.02:
+        if index == 5 and statistics.median(samples[0]) > 0.02:
             count = min(count, 20)  # a costly shape: 20 samples tell its median
         if index >= count:
             break
-        query = f"# {next(tag)} {time.time_ns()}\n{text}"
-        started = time.perf_counter()
-        client.get(query)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
+        for client, timings in zip(clients, samples, strict=True):
+            query = f"# {next(tag)} {time.time_ns()}\n{text}"
+            started = time.perf_counter()
+            client.get(query)
+            timings.append(time.perf_counter() - started)
+    return [statistics.median(timings) * 1000 for timings in samples]
 
 
 def throughput(url: str, text: str, clients: int, seconds: float) -> float:
@@ -183,7 +191,7 @@ def main() -> None:
         check_answers(systems, texts)
         for name, text in texts.items():
             count = args.requests if name in CHEAP else 20
-            latencies = [median_latency(s.url, text, count) for s in systems]
+            latencies = median_latencies([s.url for s in systems], text, count)
             rates = [[throughput(s.url, text, clients, args.seconds) for s in systems] for clients in (1, 4)]
             rows.append((name, latencies, rates))
             print(name, latencies, rates, flush=True)

@@ -114,6 +114,30 @@ def test_queries_one_after_another_go_to_the_worker_that_answered_last(store_pat
     assert run_in_own_loop(scenario()) == [0, 0, 6]
 
 
+def test_a_long_runner_s_worker_gets_its_priority_back_and_stays(store_path):
+    """A query past the CPU line runs at nice 19; afterwards its worker is given its
+    priority back and kept, with its open store, rather than replaced (where the system
+    permits it: these tests run as root)."""
+    product = "SELECT (COUNT(*) AS ?n) WHERE { " + " UNION ".join(["{ ?a ?b ?c . ?d a ?f }"] * 3) + " }"  # ~2 s
+
+    async def scenario() -> tuple[int, set[int], set[int], set[int], int | None]:
+        pool = QueryPool(store_path, size=1, deprioritise_after=0.05)
+        await pool.start()
+        try:
+            before = {worker.pid for worker in pool._all}
+            outcome = await pool.run(QueryJob(product, "json", 10), 60)
+            kept = {worker.pid for worker in pool._all if not worker.deprioritised}
+            niceness = os.getpriority(os.PRIO_PROCESS, min(before)) if kept == before else None
+            await pool.run(QueryJob("ASK { ?s ?p ?o }", "json", 10), 10)
+            return outcome.rows, before, kept, {w.pid for w in pool._all}, niceness
+        finally:
+            await pool.close()
+
+    rows, before, kept, after, niceness = run_in_own_loop(scenario())
+    assert rows == 1 and kept == before and niceness == 0
+    assert after == before  # the same process answered both
+
+
 def test_a_store_that_cannot_be_opened_costs_the_request_not_the_worker(store_path, tmp_path):
     """A worker that cannot open the database a job names (here a snapshot that is gone)
     answers "unavailable" (503 at the endpoint) and serves the next job; it once died,
