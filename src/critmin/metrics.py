@@ -24,6 +24,12 @@ QUERIES_STOPPED = Counter("critmin_queries_stopped_at_deadline", "queries stoppe
                           registry=REGISTRY)  # fmt: skip
 WORKERS_REPLACED = Counter("critmin_workers_replaced", "query workers killed or replaced", registry=REGISTRY)
 ROWS_TRUNCATED = Counter("critmin_results_truncated", "results cut at the row limit", registry=REGISTRY)
+QUERY_SOURCE = Counter(
+    "critmin_query_source",
+    "queries by what the engine read: the snapshot of the public data or the live store (no snapshot yet)",
+    ["source"],
+    registry=REGISTRY,
+)
 CACHE = Counter("critmin_result_cache", "result-cache lookups", ["outcome"], registry=REGISTRY)
 CONTRIBUTIONS = Counter("critmin_contributions", "contributions by outcome", ["outcome"], registry=REGISTRY)
 RATE_LIMITED = Counter("critmin_rate_limited", "requests refused by a per-client limit", ["limit"],

@@ -16,8 +16,9 @@ A snapshot also means the workers never read a database another process writes
 
 Rules:
 - a snapshot belongs to one generation of the live store; queries use it only while
-  the store is at that generation (else the public list, as before, until the next
-  snapshot is made: always right, sometimes slow);
+  the store is at that generation; right after a write they wait for the next one
+  (briefly: sparql/service.py), else read the live store with the public list, as
+  before (always right, sometimes slow);
 - what is kept is the public list *of that generation* and nothing else: a graph
   written after the list was read (a new staged contribution) is removed (fails closed);
 - a superseded snapshot is deleted once no query can still be reading it (after the
@@ -65,6 +66,7 @@ class PublicViews:
         self._wanted = threading.Event()
         self._worker: threading.Thread | None = None
         self._made = 0
+        self._failed: str | None = None  # the generation whose snapshot could not be made
 
     def current(self, generation: str | None = None) -> str | None:
         """The snapshot of the live store's present generation (`generation`, when the
@@ -73,6 +75,10 @@ class PublicViews:
         if view is None or view.generation != (generation or self.live.generation):
             return None
         return str(view.path)
+
+    def failed(self, generation: str) -> bool:
+        """Whether making the snapshot of `generation` failed (queries then stop waiting)."""
+        return self._failed == generation
 
     def status(self) -> dict:
         """For /health, from memory (no store access on the event loop): whether a
@@ -107,9 +113,11 @@ class PublicViews:
             self._wanted.wait()
             self._wanted.clear()  # an ask after this line is seen by the next wait
             with self._making:
+                generation = self.live.generation
                 try:
                     self._make()
                 except Exception:  # a full disk, a store being swapped: queries use the list meanwhile
+                    self._failed = generation
                     log.warning("could not make a snapshot of the public data", exc_info=True)
 
     def _make(self) -> None:
