@@ -19,7 +19,15 @@ from critmin.rdf.namespaces import PREFIXES
 from critmin.sparql import query_text, result_writers
 from critmin.sparql.pool import QueryTimeout
 from critmin.sparql.worker import QueryJob, QueryOutcome, SpoolWriter
-from critmin.store.remote import FORM, RemoteError, RemoteStore, parse_graph_answer, parse_solutions_answer, translate
+from critmin.store.remote import (
+    ENGINE_CUT,
+    FORM,
+    RemoteError,
+    RemoteStore,
+    parse_graph_answer,
+    parse_solutions_answer,
+    translate,
+)
 
 
 class RemoteExecutor:
@@ -71,7 +79,13 @@ class RemoteExecutor:
             if error.status == 503:
                 raise QueryTimeout(str(error)) from None
             return QueryOutcome("error", error="evaluation", message=str(error))
-        return self._write(info, response.content, job)
+        outcome = self._write(info, response.content, job)
+        # Virtuoso says so when its own result cap (ResultSetMaxRows) cut a SELECT: the
+        # client is told as for critmin's row limit (X-Critmin-Truncated). A CONSTRUCT it
+        # cuts carries no such sign (bench/README.md, "Remote engines").
+        if ENGINE_CUT in response.headers:
+            outcome.truncated = True
+        return outcome
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one executor per service, the graph list changes rarely
     def _dataset_form(self, defaults: tuple[str, ...], named: tuple[str, ...]) -> str:
