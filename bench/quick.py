@@ -11,8 +11,8 @@ checked equal across the two first (solutions as sets, graphs as isomorphic) and
 request has a unique text, so no cache answers. Prints, per query shape, the median
 latency of sequential requests and the throughput at 1 and 4 clients, each with the
 ratio critmin ÷ Oxigraph (latency: lower is better; throughput: higher is better).
-Latency requests alternate between the two systems, so the machine's drift over a run
-falls on both.
+Latency requests alternate between the two systems in short blocks, so the machine's
+drift over a run falls on both.
 Writes bench/results/quick.md.
 """
 
@@ -144,26 +144,35 @@ def check_answers(systems: list[System], texts: dict[str, str]) -> None:
 
 
 def median_latencies(urls: list[str], text: str, count: int) -> list[float]:
-    """Median ms of sequential requests to each system, the systems taking turns request
-    by request: this machine drifts by 20-30 % over a minute, and timing one system's
-    block after the other's put that drift into the ratio (OPTIONAL + regex read 1.49
-    timed in blocks and 1.07 interleaved, minutes apart)."""
+    """Median ms of sequential requests to each system, the systems taking turns in
+    short blocks: this machine drifts by 20-30 % over a minute, and timing one system's
+    whole series after the other's put that drift into the ratio (OPTIONAL + regex read
+    1.49 timed in series and 1.07 in turns, minutes apart). Blocks, not single requests,
+    for fast shapes: a server idle while the other answered wakes slower (alternating
+    every request, Oxigraph's lookup took 0.98 ms against 0.35 ms in series)."""
     clients = [Client(url) for url in urls]
     tag = itertools.count()
-    for client in clients:
-        for _ in range(20):  # warm-up, other texts
-            client.get(f"# warm {next(tag)} {time.time_ns()}\n{text}")
     samples: list[list[float]] = [[] for _ in clients]
-    for index in range(count):
-        if index == 5 and statistics.median(samples[0]) > 0.02:
-            count = min(count, 20)  # a costly shape: 20 samples tell its median
-        if index >= count:
-            break
-        for client, timings in zip(clients, samples, strict=True):
+
+    def block(client: Client, timings: list[float] | None, size: int) -> None:
+        for _ in range(size):
             query = f"# {next(tag)} {time.time_ns()}\n{text}"
             started = time.perf_counter()
             client.get(query)
-            timings.append(time.perf_counter() - started)
+            if timings is not None:
+                timings.append(time.perf_counter() - started)
+
+    for client in clients:
+        block(client, None, 5)  # warm-up, other texts
+    started = time.perf_counter()
+    block(clients[0], None, 5)
+    size = 1 if (time.perf_counter() - started) / 5 > 0.02 else 25  # a costly shape: one at a time
+    if size == 1:
+        count = min(count, 20)  # 20 samples tell a costly shape's median
+    while len(samples[0]) < count:
+        for client, timings in zip(clients, samples, strict=True):
+            block(client, None, 3 if size > 1 else 0)  # warm again after the other's turn, untimed
+            block(client, timings, size)
     return [statistics.median(timings) * 1000 for timings in samples]
 
 
