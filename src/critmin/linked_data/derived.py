@@ -122,7 +122,9 @@ def make_documents(recipe: Recipe) -> Derived:
     """Make the derived documents of the store's current version (in a child process)."""
     started = time.monotonic()
     store = _open(recipe)
-    version = store.dataset_version() or "unversioned"
+    version = store.dataset_version()
+    if version is None:
+        raise RuntimeError("the store has no version: a rebuild is under way; nothing is published from it")
     state_path = Path(recipe.state_path)
     folder = state_path / "derived" / version
     folder.mkdir(parents=True, exist_ok=True)
@@ -222,7 +224,9 @@ class DerivedDocuments:
         """Make the documents of the store's current version in the background, unless
         they exist or are being made. Cheap when nothing changed."""
         store = self.live.get()
-        version = store.dataset_version() or "unversioned"
+        version = store.dataset_version()
+        if version is None:  # a rebuild under way on an engine (the version is written last): nothing to make
+            return
         self.live_version = version
         with self._lock:
             if self._current is not None and self._current.version == version:
@@ -239,8 +243,8 @@ class DerivedDocuments:
     def _make_until_current(self) -> None:
         while True:
             store = self.live.get()
-            version = store.dataset_version() or "unversioned"
-            if self._current is not None and self._current.version == version:
+            version = store.dataset_version()
+            if version is None or (self._current is not None and self._current.version == version):
                 return
             location = str(getattr(store, "url", None) or self.live.store_path)
             recipe = Recipe(location, str(self.state_path), self.base_url, self.public_graphs(), self.federation,

@@ -76,6 +76,8 @@ def ensure_dumps(store: ReadableStore, store_path: Path) -> list[Dump]:
         # What the public sees (no staged data, no records), blank nodes as skolem IRIs: the
         # patches between versions name them, so they must be the same terms here.
         quads = sorted(skolemised(store.quads(public=True)), key=str)
+        if moved_on(store, version):
+            raise RuntimeError(f"the store moved on from {version} while its dump was read; nothing is published")
         union = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
         dumps = []
         for kind, (suffix, media_type, compression, description) in KINDS.items():
@@ -93,6 +95,15 @@ def ensure_dumps(store: ReadableStore, store_path: Path) -> list[Dump]:
         _write(index, json.dumps([asdict(d) for d in dumps], indent=1).encode(), False)
         prune_releases(store_path, retention())
         return dumps
+
+
+def moved_on(store: ReadableStore, version: str) -> bool:
+    """Whether the store's version changed while it was read. On an engine a rebuild
+    replaces the graphs in place, one by one, and writes the new version last: a dump
+    read across it would mix two versions under the old one's name (the replay test on
+    the Oxigraph server caught a harvester and the dump disagreeing after a rebuild)."""
+    store.forget_cached()  # ask the store, not what it remembered
+    return (store.dataset_version() or "unversioned") != version
 
 
 def retention() -> int:
