@@ -193,9 +193,10 @@ class RemoteStore:
 
         Why the check: an engine may cut a result without saying so. Virtuoso as
         packaged (`ResultSetMaxRows = 10000`) answers a CONSTRUCT of a 15,000-triple
-        graph with 10,000 triples and no sign of the cut (tests/test_engine_caps.py):
+        graph with 10,001 triples and no sign of the cut (tests/test_engine_caps.py):
         the dumps, the patches and the change feed made from it would be wrong. A graph
-        read short stops the reader with the reason; nothing is published from it."""
+        read short (or written between the two requests) stops the reader with the
+        reason; nothing is published from it, and the next refresh tries again."""
         name = ox.NamedNode(graph)
         triples = list(self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
                                   default_graphs=["urn:critmin:empty"], named_graphs=[graph]))  # fmt: skip
@@ -203,7 +204,8 @@ class RemoteStore:
         if len(triples) != expected:
             raise RemoteError(
                 f"the engine returned {len(triples):,} of the {expected:,} triples of <{graph}>: it cuts results "
-                "(Virtuoso: raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini above the largest graph)"
+                "(Virtuoso: raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini above the largest graph), "
+                "or the graph was written while it was read"
             )
         return [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
 
