@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 from servers import copy_store, descendants, start_server
+from test_contributions import ID, supply
 
 from critmin.rdf.namespaces import CONTRIBUTED_PREFIX, PREFIXES, RECORDS_GRAPH
 from critmin.sparql import queries
@@ -87,10 +88,7 @@ def test_a_server_answers_from_a_snapshot_and_shows_nothing_hidden(store_path, t
     hide_something(LiveStore(folder, writable=True))
     server = start_server(folder, tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while not httpx.get(f"{server.url}/health").json()["views"]["ready"]:
-            assert time.monotonic() < deadline, "no snapshot was made"
-            time.sleep(0.1)
+        wait_for_a_snapshot(server.url)
         accept = {"Accept": "application/sparql-results+json"}
         hidden = httpx.get(f"{server.url}/sparql", params={"query": f"SELECT * WHERE {{ <{HIDDEN}> ?p ?o }}"},
                            headers=accept).json()  # fmt: skip
@@ -113,17 +111,13 @@ def test_a_server_answers_from_a_snapshot_and_shows_nothing_hidden(store_path, t
         server.stop()
 
 
-ID = "https://w3id.org/critmin/id/"
-
-
-def supply(subject: str, rank: int) -> str:
-    """A valid contribution: one supply relation."""
-    cm = "https://w3id.org/critmin/ontology#"
-    return f"""{subject} a <{cm}SupplyRelation> ;
-        <http://www.w3.org/2000/01/rdf-schema#label> "Canada supplies lithium (snapshot test {rank})"@en ;
-        <{cm}supplier> <{ID}country/CA> ; <{cm}recipient> <{ID}country/US> ;
-        <{cm}commodity> <{ID}mineral/lithium> ; <{cm}supplierRank> {rank + 1} ;
-        <http://purl.org/dc/terms/source> <{ID}source/nrcan-2020-01-09> ."""
+def wait_for_a_snapshot(url: str, within: float = 30) -> dict:
+    """/health's `views` once the server has made its first snapshot."""
+    deadline = time.monotonic() + within
+    while not (views := httpx.get(f"{url}/health").json()["views"])["ready"]:
+        assert time.monotonic() < deadline, "no snapshot was made"
+        time.sleep(0.1)
+    return views
 
 
 def source_counts(url: str) -> dict[str, float]:
@@ -143,15 +137,12 @@ def test_a_query_right_after_a_write_waits_for_the_snapshot(store_path, tmp_path
     token = TokenRegistry(folder).create("alice", "contributor")
     server = start_server(folder, tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while not httpx.get(f"{server.url}/health").json()["views"]["ready"]:
-            assert time.monotonic() < deadline, "no snapshot was made"
-            time.sleep(0.1)
-        made = httpx.get(f"{server.url}/health").json()["views"]["made"]
+        made = wait_for_a_snapshot(server.url)["made"]
         for n in range(3):
-            subject = f"<{ID}supply/views-wait-{n}>"
+            subject = f"<{ID}supply/test-views-wait-{n}>"
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/turtle"}
-            staged = httpx.post(f"{server.url}/contributions", content=supply(subject, n), headers=headers, timeout=60)
+            body = supply(f"views-wait-{n}", rank=n + 1)
+            staged = httpx.post(f"{server.url}/contributions", content=body, headers=headers, timeout=60)
             assert staged.status_code == 201, staged.text
             ask = httpx.get(f"{server.url}/sparql", params={"query": f"ASK {{ {subject} ?p ?o }} # {n}"}, timeout=60)
             assert ask.json()["boolean"] is False  # staged: not public
