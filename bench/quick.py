@@ -11,8 +11,10 @@ checked equal across the two first (solutions as sets, graphs as isomorphic) and
 request has a unique text, so no cache answers. Prints, per query shape, the median
 latency of sequential requests and the throughput at 1 and 4 clients, each with the
 ratio critmin ÷ Oxigraph (latency: lower is better; throughput: higher is better).
-Latency requests alternate between the two systems in short blocks, so the machine's
-drift over a run falls on both.
+Latency requests and throughput runs alternate between the two systems (short blocks,
+three turns), so the machine's drift over a run falls on both. `--shapes` and
+`--workers` narrow a run to some shapes and set critmin's query workers (to compare
+settings: each run's ratios are against the same peer in the same run).
 Writes bench/results/quick.md.
 """
 
@@ -89,7 +91,7 @@ def prepare(triples: int) -> tuple[Path, Path, dict[str, float]]:
     return store, oxigraph, times
 
 
-def start(store: Path, oxigraph: Path) -> list[System]:
+def start(store: Path, oxigraph: Path, workers: int | None = None) -> list[System]:
     ours, theirs = free_port(), free_port()
     # The load comes from one address: the per-client rate and concurrency caps (a fairness
     # policy between clients) are lifted, as they would not bind four different users.
@@ -100,6 +102,8 @@ def start(store: Path, oxigraph: Path) -> list[System]:
         "CRITMIN_QUERY_TIMEOUT": "10",
         "CRITMIN_ROW_LIMIT": "100000",
     }
+    if workers:
+        env["CRITMIN_QUERY_WORKERS"] = str(workers)
     systems = [
         System("critmin", f"http://127.0.0.1:{ours}/sparql", subprocess.Popen(
             [BIN / "critmin", "serve", "--store", store, "--port", str(ours), "--log-level", "error"],
@@ -176,39 +180,52 @@ def median_latencies(urls: list[str], text: str, count: int) -> list[float]:
     return [statistics.median(timings) * 1000 for timings in samples]
 
 
-def throughput(url: str, text: str, clients: int, seconds: float) -> float:
+def throughput(urls: list[str], text: str, clients: int, seconds: float, turns: int = 3) -> list[float]:
+    """Requests/s of each system, the systems taking `turns` turns of `seconds / turns`
+    each (the mean of the turns' rates): as for latency, so the machine's drift over
+    the run falls on both sides rather than into the ratio."""
+
     def unique(number, sequence):
         return f"# {number} {sequence} {time.time_ns()}\n{text}"
 
-    rate, _, _, errors = asyncio.run(load(url, unique, clients, seconds, {"Accept": ACCEPT}))
-    if errors:
-        raise SystemExit(f"{errors} requests failed at {url}")
-    return rate
+    rates: list[list[float]] = [[] for _ in urls]
+    for _ in range(turns):
+        for url, taken in zip(urls, rates, strict=True):
+            rate, _, _, errors = asyncio.run(load(url, unique, clients, seconds / turns, {"Accept": ACCEPT}))
+            if errors:
+                raise SystemExit(f"{errors} requests failed at {url}")
+            taken.append(rate)
+    return [statistics.mean(taken) for taken in rates]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=3.0, help="throughput time per system, in 3 turns")
+    parser.add_argument("--shapes", nargs="+", help="only these shapes (default: all)")
+    parser.add_argument("--workers", type=int, help="critmin's query workers (default: as shipped)")
+    parser.add_argument("--output", default="quick.md", help="file name under bench/results/")
     args = parser.parse_args()
     store, oxigraph, times = prepare(args.triples)
-    texts = shapes()
-    systems = start(store, oxigraph)
+    texts = {name: text for name, text in shapes().items() if not args.shapes or name in args.shapes}
+    systems = start(store, oxigraph, args.workers)
     rows = []
     try:
         check_answers(systems, texts)
         for name, text in texts.items():
             count = args.requests if name in CHEAP else 20
             latencies = median_latencies([s.url for s in systems], text, count)
-            rates = [[throughput(s.url, text, clients, args.seconds) for s in systems] for clients in (1, 4)]
+            rates = [throughput([s.url for s in systems], text, clients, args.seconds) for clients in (1, 4)]
             rows.append((name, latencies, rates))
             print(name, latencies, rates, flush=True)
     finally:
         for system in systems:
             system.process.terminate()
             system.process.wait(timeout=20)
-    report = [f"Graph: {args.triples:,} generated triples; every answer checked equal first.", ""]
+    workers = f"{args.workers} query workers" if args.workers else "query workers as shipped"
+    report = [f"Graph: {args.triples:,} generated triples; every answer checked equal first; critmin with {workers}; "
+              f"{os.cpu_count()} cores.", ""]  # fmt: skip
     if times:
         load, compact = times["oxigraph load"], times.get("oxigraph optimize", 0.0)
         report += [f"Build: critmin {times['critmin build']:.1f} s (compacted), oxigraph load {load:.1f} s "
@@ -226,7 +243,7 @@ def main() -> None:
             f"{one_ours:.0f} vs {one_theirs:.0f} ({one_ours / one_theirs:.2f}) | "
             f"{four_ours:.0f} vs {four_theirs:.0f} ({four_ours / four_theirs:.2f}) |"
         )
-    publish("\n".join(report), "quick.md")
+    publish("\n".join(report), args.output)
 
 
 if __name__ == "__main__":
