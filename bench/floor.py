@@ -28,8 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from http_bench import BIN, free_port
-from quick import VAR, Client
+from quick import VAR
 from servers import PROJECT, copy_store
+from turns import Client
 
 TRIVIAL = """async def app(scope, receive, send):
     if scope["type"] != "http":

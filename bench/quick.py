@@ -21,22 +21,18 @@ Writes bench/results/quick.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import http.client
-import itertools
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).parent))
+import turns
 from generate import write_graph
-from http_bench import BIN, System, free_port, load, wait_ready
+from http_bench import BIN, System, free_port, wait_ready
 from report import publish
 from run import SHAPES, canonical
 from servers import wait_for_derived
@@ -50,7 +46,6 @@ VAR = Path(__file__).parents[1] / "var" / "bench"
 # 300,000 supply relations before the bound patterns): a query-shape problem, no overhead.
 CHEAP = ["lookup", "describe"] + [f"cq{n:02d}" for n in range(1, 11) if n != 8]
 COSTLY = ["2-hop join", "aggregate", "optional + regex"]
-ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
 
 def shapes() -> dict[str, str]:
@@ -120,22 +115,8 @@ def start(store: Path, oxigraph: Path, workers: int | None = None) -> list[Syste
     return systems
 
 
-class Client:
-    """One keep-alive HTTP/1.1 connection (http.client: the least client overhead)."""
-
-    def __init__(self, url: str):
-        parts = urlsplit(url)
-        self.path = parts.path
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port)
-
-    def get(self, query: str) -> tuple[int, bytes, str]:
-        self.connection.request("GET", f"{self.path}?{urlencode({'query': query})}", headers={"Accept": ACCEPT})
-        response = self.connection.getresponse()
-        return response.status, response.read(), response.getheader("Content-Type", "")
-
-
 def check_answers(systems: list[System], texts: dict[str, str]) -> None:
-    clients = [Client(s.url) for s in systems]
+    clients = [turns.Client(s.url) for s in systems]
     for name, text in texts.items():
         answers = []
         for client in clients:
@@ -145,57 +126,6 @@ def check_answers(systems: list[System], texts: dict[str, str]) -> None:
             answers.append(canonical(body, media_type))
         if answers[0] != answers[1]:
             raise SystemExit(f"{name}: the answers differ between {systems[0].name} and {systems[1].name}")
-
-
-def median_latencies(urls: list[str], text: str, count: int) -> list[float]:
-    """Median ms of sequential requests to each system, the systems taking turns in
-    short blocks: this machine drifts by 20-30 % over a minute, and timing one system's
-    whole series after the other's put that drift into the ratio (OPTIONAL + regex read
-    1.49 timed in series and 1.07 in turns, minutes apart). Blocks, not single requests,
-    for fast shapes: a server idle while the other answered wakes slower (alternating
-    every request, Oxigraph's lookup took 0.98 ms against 0.35 ms in series)."""
-    clients = [Client(url) for url in urls]
-    tag = itertools.count()
-    samples: list[list[float]] = [[] for _ in clients]
-
-    def block(client: Client, timings: list[float] | None, size: int) -> None:
-        for _ in range(size):
-            query = f"# {next(tag)} {time.time_ns()}\n{text}"
-            started = time.perf_counter()
-            client.get(query)
-            if timings is not None:
-                timings.append(time.perf_counter() - started)
-
-    for client in clients:
-        block(client, None, 5)  # warm-up, other texts
-    started = time.perf_counter()
-    block(clients[0], None, 5)
-    size = 1 if (time.perf_counter() - started) / 5 > 0.02 else 25  # a costly shape: one at a time
-    if size == 1:
-        count = min(count, 20)  # 20 samples tell a costly shape's median
-    while len(samples[0]) < count:
-        for client, timings in zip(clients, samples, strict=True):
-            block(client, None, 3 if size > 1 else 0)  # warm again after the other's turn, untimed
-            block(client, timings, size)
-    return [statistics.median(timings) * 1000 for timings in samples]
-
-
-def throughput(urls: list[str], text: str, clients: int, seconds: float, turns: int = 3) -> list[float]:
-    """Requests/s of each system, the systems taking `turns` turns of `seconds / turns`
-    each (the mean of the turns' rates): as for latency, so the machine's drift over
-    the run falls on both sides rather than into the ratio."""
-
-    def unique(number, sequence):
-        return f"# {number} {sequence} {time.time_ns()}\n{text}"
-
-    rates: list[list[float]] = [[] for _ in urls]
-    for _ in range(turns):
-        for url, taken in zip(urls, rates, strict=True):
-            rate, _, _, errors = asyncio.run(load(url, unique, clients, seconds / turns, {"Accept": ACCEPT}))
-            if errors:
-                raise SystemExit(f"{errors} requests failed at {url}")
-            taken.append(rate)
-    return [statistics.mean(taken) for taken in rates]
 
 
 def main() -> None:
@@ -215,8 +145,8 @@ def main() -> None:
         check_answers(systems, texts)
         for name, text in texts.items():
             count = args.requests if name in CHEAP else 20
-            latencies = median_latencies([s.url for s in systems], text, count)
-            rates = [throughput([s.url for s in systems], text, clients, args.seconds) for clients in (1, 4)]
+            latencies = turns.medians([s.url for s in systems], text, count)
+            rates = [turns.throughput([s.url for s in systems], text, clients, args.seconds) for clients in (1, 4)]
             rows.append((name, latencies, rates))
             print(name, latencies, rates, flush=True)
     finally:

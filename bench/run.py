@@ -11,9 +11,10 @@ graph in Python objects).
 
 For each scale: load time and triples/s per system, per-shape latency (median, p99)
 for the competency-question shapes (lookup, 2-hop join, aggregate, OPTIONAL +
-regex, DESCRIBE), HTTP throughput and p50/p99 at 1, 4 and 16 clients on the join,
-and contribution-validation latency; then ratios against each peer and how each
-figure grows between the smallest and the largest scale (the log-log slope). Writes
+regex, DESCRIBE), HTTP throughput at 1, 4 and 16 clients on the lookup, the systems
+taking turns for both (bench/turns.py), and contribution-validation latency; then
+ratios against each peer and how each figure grows between the smallest and the
+largest scale (the log-log slope). Writes
 bench/results/suite.md and bench/results/latency.png (latency against graph size).
 Needs Debian's virtuoso-opensource (installed by `make test`).
 """
@@ -21,7 +22,6 @@ Needs Debian's virtuoso-opensource (installed by `make test`).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import os
@@ -33,16 +33,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+import turns
 from engines import start_oxigraph, start_virtuoso
 from generate import build_store, write_graph
-from http_bench import BIN, System, ensure_peers, free_port, load, unique, wait_ready
+from http_bench import BIN, System, ensure_peers, free_port, wait_ready
 from report import publish
 from servers import descendants, start_server
 from validation_bench import contribution
@@ -73,25 +73,31 @@ RESULTS_JSON = Path(__file__).parent / "results" / "suite.json"
 ACCEPT = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
 
 
-def latency(url: str, query: str, repeat: int, budget: float = 60, label: str = "run") -> tuple[float, float]:
-    """Median and p99 ms. Every system answers on its own default graph, the union of
-    the loaded graphs (Oxigraph started with --union-default-graph, Virtuoso's default
-    without FROM): no system is sent a dataset it would not be queried with. A slow
-    system gets fewer runs (at least 3) once `budget` seconds are spent."""
-    samples: list[float] = []
-    began = time.perf_counter()
-    with httpx.Client(timeout=600) as client:
-        for i in range(repeat):
-            if len(samples) >= 3 and time.perf_counter() - began > budget:
-                break
-            started = time.perf_counter()
-            form = [("query", f"{query}\n# {label} {i}")]  # unique: no result cache
-            headers = {**ACCEPT, "Content-Type": "application/x-www-form-urlencoded"}
-            response = client.post(url, content=urlencode(form).encode(), headers=headers)
-            response.raise_for_status()
-            samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+def measure_in_turns(urls: dict[str, str], args, results: dict, scale: int) -> None:
+    """Per-shape latency (median, p99) and the lookup's throughput at 1, 4 and 16 clients,
+    every system asked in turn (bench/turns.py). Every system answers on its own default
+    graph, the union of the loaded graphs (Oxigraph started with --union-default-graph,
+    Virtuoso's default without FROM): none is sent a dataset it would not be queried
+    with. A shape a system cannot answer (rdflib-endpoint answers DESCRIBE 422) is
+    measured on the others."""
+    for shape, query in SHAPES.items():
+        able = {system: url for system, url in urls.items() if answers(url, query, system, shape)}
+        for system, samples in zip(able, turns.latencies(list(able.values()), query, args.repeat, budget=60),
+                                   strict=True):  # fmt: skip
+            results[(scale, system, f"{shape} median")] = statistics.median(samples)
+            results[(scale, system, f"{shape} p99")] = turns.p99(samples)
+        print(f"  {shape} done", flush=True)
+    for clients in (1, 4, 16):
+        rates = turns.throughput(list(urls.values()), SHAPES["lookup"], clients, args.seconds)
+        for system, rate in zip(urls, rates, strict=True):
+            results[(scale, system, f"lookup {clients} clients req/s")] = rate
+
+
+def answers(url: str, query: str, system: str, shape: str) -> bool:
+    status, _, _ = turns.Client(url).get(query)
+    if status != 200:
+        print(f"  {system} cannot answer {shape}: {status}", flush=True)
+    return status == 200
 
 
 def canonical(body: bytes, media_type: str):
@@ -205,27 +211,8 @@ def main() -> None:
             urls["rdflib-endpoint"] = rdflib_endpoint.url
             processes["rdflib-endpoint"] = rdflib_endpoint.process
         try:
-            for url in urls.values():  # warm up: worker processes, caches of the graph list
-                latency(url, SHAPES["lookup"], 16, label="warm-up")
             mismatches[scale] = compare_answers(urls)
-            for shape, query in SHAPES.items():
-                for system, url in urls.items():
-                    try:
-                        median, p99 = latency(url, query, args.repeat)
-                    except httpx.HTTPStatusError as error:  # rdflib-endpoint answers DESCRIBE 422
-                        print(f"  {system} cannot answer {shape}: {error.response.status_code}", flush=True)
-                        continue
-                    results[(scale, system, f"{shape} median")] = median
-                    results[(scale, system, f"{shape} p99")] = p99
-                print(f"  {shape} done", flush=True)
-            for clients in (1, 4, 16):
-                for system, url in urls.items():
-                    rps, p50, p99, errors = asyncio.run(load(url, unique(SHAPES["lookup"]), clients, args.seconds))
-                    results[(scale, system, f"lookup {clients} clients req/s")] = rps
-                    results[(scale, system, f"lookup {clients} clients p50")] = p50
-                    results[(scale, system, f"lookup {clients} clients p99")] = p99
-                    if errors:
-                        print(f"  {system}: {errors} failed requests at {clients} clients", flush=True)
+            measure_in_turns(urls, args, results, scale)
             service = ContributionService(LiveStore(store), store)
             triples = parse_contribution(contribution(), "text/turtle", service.limits, f"{BENCH}genid/")
             samples = []

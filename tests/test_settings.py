@@ -56,3 +56,21 @@ def test_serve_with_a_bad_setting_fails_at_start_naming_it(store_path):
     command = [sys.executable, "-m", "critmin.cli", "serve", "--store", str(store_path), "--port", "1"]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 2 and "CRITMIN_CACHE_BYTES='lots'" in done.stderr
+
+
+def test_query_workers_default_to_one_per_usable_core(monkeypatch):
+    """Workers past the cores only took turns on them (bench/results/workers.md); a
+    process pinned to fewer cores (a container's cpuset) gets that many, at least two,
+    and a client may still run two queries at once."""
+    monkeypatch.delenv("CRITMIN_QUERY_WORKERS", raising=False)
+    monkeypatch.delenv("CRITMIN_CLIENT_QUERIES", raising=False)
+    cores = len(os.sched_getaffinity(0))
+    config = ServiceSettings.from_environment()
+    assert config.query_workers == max(2, cores) and config.client_queries == max(2, cores // 2)
+    assert ServiceSettings().query_workers == max(2, cores)
+    for pinned, workers in (({0}, 2), (set(range(6)), 6)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _, cores=pinned: cores)
+        monkeypatch.setattr(settings, "_cache", {})  # the environment is read again
+        assert ServiceSettings.from_environment().query_workers == workers
+    config = ServiceSettings.from_environment()
+    assert config.query_workers == 6 and config.client_queries == 3

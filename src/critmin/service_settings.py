@@ -44,13 +44,13 @@ class ServiceSettings:
     query_timeout: float = 30.0
     max_query_timeout: float = 30.0
     row_limit: int = 100_000
-    query_workers: int = 4
+    query_workers: int = field(default_factory=settings.default_query_workers)
     max_query_bytes: int = 1 << 20
     service_allowlist: list[str] = field(default_factory=list)
     rate_limit_per_minute: int = 600
     rate_limit_loopback: bool = True
     trusted_proxies: tuple = ()
-    client_queries: int | None = None  # None: half the workers, at least one
+    client_queries: int | None = None  # None: half the workers, at least two
     client_uploads: int = 1
     route_timeout: float = 10.0
     metrics: str = "loopback"
@@ -84,5 +84,5 @@ class ServiceSettings:
         )  # fmt: skip
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values["client_queries"] is None:
-            values["client_queries"] = max(1, int(values["query_workers"]) // 2)
+            values["client_queries"] = max(2, int(values["query_workers"]) // 2)
         return cls(**values)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,16 @@ def default_store_location() -> str:
     kept verbatim) or var/store."""
     configured = environment().store
     return configured if configured and is_url(configured) else str(default_store_path())
+
+
+def default_query_workers() -> int:
+    """One query worker per core this process may run on, at least two (CRITMIN_QUERY_WORKERS
+    overrides). Measured at 1M on two cores (bench/results/workers.md): two workers served
+    four clients 0.69 of Oxigraph's lookups against 0.57 with four, and did better or
+    as well on every shape. Workers past the cores only take turns on them, each with
+    caches of its own; a long runner's worker is reniced and overflow workers take the
+    cheap queries then (sparql/pool.py), so fewer workers do not let runaways block."""
+    return max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2)
 
 
 def is_url(location: str | Path) -> bool:
@@ -85,7 +95,7 @@ class Environment(BaseSettings):
     query_timeout: PositiveFloat = 30.0
     max_query_timeout: PositiveFloat | None = None
     row_limit: PositiveInt = 100_000
-    query_workers: PositiveInt = 4
+    query_workers: PositiveInt = Field(default_factory=default_query_workers)
     max_query_bytes: PositiveInt = 1 << 20
     service_allowlist: str = ""
     rate_limit: NonNegativeInt = 600

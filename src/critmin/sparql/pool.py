@@ -87,7 +87,7 @@ class QueryPool:
     def __init__(
         self,
         store_path: Path,
-        size: int = 4,
+        size: int,
         *,
         inline_limit: int = 1 << 20,
         deprioritise_after: float = 0.2,
