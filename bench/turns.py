@@ -30,9 +30,20 @@ class Client:
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
 
     def get(self, query: str) -> tuple[int, bytes, str]:
-        self.connection.request("GET", f"{self.path}?{urlencode({'query': query})}", headers={"Accept": ACCEPT})
-        response = self.connection.getresponse()
-        return response.status, response.read(), response.getheader("Content-Type", "")
+        """One answer. A connection the server closed while idle (uvicorn's keep-alive
+        timeout is 5 s: at 10M a costly turn of the other system is longer) is opened
+        again once, as any keep-alive client does; the request had not been read."""
+        target = f"{self.path}?{urlencode({'query': query})}"
+        for attempt in (1, 2):
+            try:
+                self.connection.request("GET", target, headers={"Accept": ACCEPT})
+                response = self.connection.getresponse()
+                return response.status, response.read(), response.getheader("Content-Type", "")
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.connection.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def timed(self, query: str) -> float:
         """Seconds for one answer; a failed request stops the run (a fast error is no answer)."""
