@@ -266,7 +266,11 @@ def parser() -> argparse.ArgumentParser:
     sub = command("serve", cmd_serve, "serve the SPARQL endpoint and the query editor over HTTP")
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8000)
-    sub.add_argument("--workers", type=int, help="query worker processes (default: $CRITMIN_QUERY_WORKERS or one per core, at least 2)")
+    sub.add_argument(
+        "--workers",
+        type=int,
+        help="query worker processes (default: $CRITMIN_QUERY_WORKERS or one per core, at least 2)",
+    )
     sub.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     sub = command("token", cmd_token, "create or revoke a bearer token for writes")
     sub.add_argument("action", choices=["create", "revoke"])
