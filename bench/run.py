@@ -73,16 +73,16 @@ RESULTS_JSON = Path(__file__).parent / "results" / "suite.json"
 ACCEPT = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
 
 
-def measure_in_turns(urls: dict[str, str], args, results: dict, scale: int) -> None:
-    """Per-shape latency (median, p99) and the lookup's throughput at 1, 4 and 16 clients,
-    every system asked in turn (bench/turns.py). Every system answers on its own default
-    graph, the union of the loaded graphs (Oxigraph started with --union-default-graph,
-    Virtuoso's default without FROM): none is sent a dataset it would not be queried
-    with. A shape a system cannot answer (rdflib-endpoint answers DESCRIBE 422) is
-    measured on the others."""
+def measure_in_turns(urls: dict[str, str], able: dict[str, dict[str, str]], args, results: dict,
+                     scale: int) -> None:  # fmt: skip
+    """Per-shape latency (median, p99) of the systems that answered the shape
+    (`compare_answers`), and the lookup's throughput at 1, 4 and 16 clients, every system
+    asked in turn (bench/turns.py). Every system answers on its own default graph, the
+    union of the loaded graphs (Oxigraph started with --union-default-graph, Virtuoso's
+    default without FROM): none is sent a dataset it would not be queried with."""
     for shape, query in SHAPES.items():
-        able = {system: url for system, url in urls.items() if answers(url, query, system, shape)}
-        for system, samples in zip(able, turns.latencies(list(able.values()), query, args.repeat, budget=60),
+        answering = able[shape]
+        for system, samples in zip(answering, turns.latencies(list(answering.values()), query, args.repeat, budget=60),
                                    strict=True):  # fmt: skip
             results[(scale, system, f"{shape} median")] = statistics.median(samples)
             results[(scale, system, f"{shape} p99")] = turns.p99(samples)
@@ -91,13 +91,6 @@ def measure_in_turns(urls: dict[str, str], args, results: dict, scale: int) -> N
         rates = turns.throughput(list(urls.values()), SHAPES["lookup"], clients, args.seconds)
         for system, rate in zip(urls, rates, strict=True):
             results[(scale, system, f"lookup {clients} clients req/s")] = rate
-
-
-def answers(url: str, query: str, system: str, shape: str) -> bool:
-    status, _, _ = turns.Client(url).get(query)
-    if status != 200:
-        print(f"  {system} cannot answer {shape}: {status}", flush=True)
-    return status == 200
 
 
 def canonical(body: bytes, media_type: str):
@@ -112,10 +105,12 @@ def canonical(body: bytes, media_type: str):
     return sorted(str(t) for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
 
 
-def compare_answers(urls: dict[str, str]) -> list[str]:
+def compare_answers(urls: dict[str, str]) -> tuple[list[str], dict[str, dict[str, str]]]:
     """Each shape asked once of every system, compared with critmin's answer: the shapes
-    and systems whose answers differ (DESCRIBE is the engine's choice in SPARQL 1.1)."""
-    differing = []
+    and systems whose answers differ (DESCRIBE is the engine's choice in SPARQL 1.1), and
+    per shape the systems that answered it (rdflib-endpoint answers DESCRIBE 422), which
+    are the ones timed."""
+    differing, able = [], {}
     with httpx.Client(timeout=600) as client:
         for shape, query in SHAPES.items():
             answers = {}
@@ -123,8 +118,11 @@ def compare_answers(urls: dict[str, str]) -> list[str]:
                 response = client.post(url, data={"query": query}, headers=ACCEPT)
                 if response.status_code == 200:
                     answers[system] = canonical(response.content, response.headers.get("content-type", ""))
+                else:
+                    print(f"  {system} cannot answer {shape}: {response.status_code}", flush=True)
             differing += [f"{shape}: {s}" for s, a in answers.items() if a != answers.get("critmin")]
-    return differing
+            able[shape] = {system: urls[system] for system in answers}
+    return differing, able
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -211,8 +209,8 @@ def main() -> None:
             urls["rdflib-endpoint"] = rdflib_endpoint.url
             processes["rdflib-endpoint"] = rdflib_endpoint.process
         try:
-            mismatches[scale] = compare_answers(urls)
-            measure_in_turns(urls, args, results, scale)
+            mismatches[scale], able = compare_answers(urls)
+            measure_in_turns(urls, able, args, results, scale)
             service = ContributionService(LiveStore(store), store)
             triples = parse_contribution(contribution(), "text/turtle", service.limits, f"{BENCH}genid/")
             samples = []
