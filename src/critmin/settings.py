@@ -42,8 +42,9 @@ def default_query_workers() -> int:
     overrides). Measured at 1M on two cores (bench/results/workers.md): two workers served
     four clients 0.69 of Oxigraph's lookups against 0.57 with four, and did better or
     as well on every shape. Workers past the cores only take turns on them, each with
-    caches of its own; a long runner's worker is reniced and overflow workers take the
-    cheap queries then (sparql/pool.py), so fewer workers do not let runaways block."""
+    caches of its own; a long runner yields to a cheap query beside it, and overflow
+    workers take cheap queries when every worker holds one (sparql/pool.py), so fewer
+    workers do not let runaways block."""
     return max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2)
 
 

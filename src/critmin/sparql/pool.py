@@ -7,10 +7,13 @@ its deadline passes, the worker is killed (the CPU really goes back to idle) and
 replaced. Workers only read, so a kill loses nothing, and every query has a worker
 of its own, so a kill never fails another client's query.
 
-Long-running workers are given the lowest CPU priority after 0.2 s, so that
-on a small machine cheap queries on the other workers keep answering promptly
-while runaway ones burn towards their deadline; such a worker is replaced (at
-normal priority) once it is done.
+A query past 0.2 s of CPU is a long runner. While a cheap query of ours is in flight
+beside it, a long runner runs at the lowest CPU priority (nice 19), so that on a small
+machine cheap queries keep answering promptly while runaways burn towards their
+deadline; otherwise it runs at normal priority. It once stayed at nice 19 to the end,
+and beside CPU load that is not ours (another service, a build, an engine compacting)
+nice 19 yields to everything: a 1.5 s query got a sliver of a core and died at its
+deadline where Oxigraph was only slowed (bench/contention.py).
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ class Worker:
     process: multiprocessing.Process
     connection: object
     busy_since: float | None = None
-    deprioritised: bool = False
+    long_running: bool = False  # its query has used `deprioritise_after` s of CPU
+    reniced: bool = False  # at nice 19 now: a long runner yielding to a cheap query of ours
     extra: bool = False  # an overflow worker, retired after its query
     cpu_mark: tuple[float, float] | None = None  # (busy_since, CPU seconds) when the monitor first saw the query
     served: int = 0  # queries answered
@@ -106,6 +110,7 @@ class QueryPool:
         configured = settings.environment().overflow_workers
         self.max_extra = 2 * size if configured is None else configured
         self._monitor: asyncio.Task | None = None
+        self._may_restore = True  # until the system refuses to lower a nice value
 
     # --- life cycle ----------------------------------------------------------------
 
@@ -181,13 +186,14 @@ class QueryPool:
 
     async def _overflow_worker(self) -> Worker | None:
         """A fresh worker beyond the pool's size when every worker is held by a long
-        runner (deprioritised): many clients' runaway queries must not make a cheap
-        query wait for their deadlines. At most `max_extra` (CRITMIN_OVERFLOW_WORKERS, default
-        twice the size). An extra worker that ran a long query is retired with it; one that
-        answered a cheap query stays (it has opened the store, which takes a while at
-        scale). Long runners run at nice 19, so extras cost memory more than CPU."""
+        runner: many clients' runaway queries must not make a cheap query wait for their
+        deadlines. At most `max_extra` (CRITMIN_OVERFLOW_WORKERS, default twice the size).
+        An extra worker that ran a long query is retired with it; one that answered a
+        cheap query stays (it has opened the store, which takes a while at scale). While
+        the cheap query runs, the long runners are at nice 19, so extras cost memory more
+        than CPU."""
         busy = list(self._all)
-        if self._extra >= self.max_extra or not busy or not all(w.deprioritised for w in busy):
+        if self._extra >= self.max_extra or not busy or not all(w.long_running for w in busy):
             return None
         self._extra += 1
         worker = await asyncio.get_running_loop().run_in_executor(None, self._start_worker)
@@ -196,9 +202,10 @@ class QueryPool:
         return worker
 
     async def _watch_workers(self) -> None:
-        """Every 0.2 s: long runners go to the lowest priority, and an idle worker that
-        died (the out-of-memory killer, an operator's kill) is replaced at once rather
-        than when a query next takes it (until then /health counted one worker short)."""
+        """Every 0.2 s: queries past the CPU line become long runners (and yield while a
+        cheap query runs), and an idle worker that died (the out-of-memory killer, an
+        operator's kill) is replaced at once rather than when a query next takes it
+        (until then /health counted one worker short)."""
         while True:
             await asyncio.sleep(0.2)
             now = time.monotonic()
@@ -206,10 +213,26 @@ class QueryPool:
                 busy = worker.busy_since
                 if busy is None and not worker.process.is_alive():
                     self._replace(worker)  # it stays in the idle queue, out of `_all`: `run` skips it
-                elif busy is not None and not worker.deprioritised and self._runs_long(worker, busy, now):
-                    with contextlib.suppress(OSError):
-                        os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
-                        worker.deprioritised = True
+                elif busy is not None and not worker.long_running and self._runs_long(worker, busy, now):
+                    worker.long_running = True
+            self._share_cpu()
+
+    def _share_cpu(self) -> None:
+        """Long runners at nice 19 while a cheap query of ours is in flight, at nice 0
+        otherwise. Called when a query starts or ends and on every tick of the monitor,
+        so a cheap query never waits for the tick to get the cores. Costs a loop over a
+        handful of workers, and system calls only where a long runner is running."""
+        running = [worker for worker in self._all if worker.busy_since is not None]
+        cheap_in_flight = any(not worker.long_running for worker in running)
+        for worker in running:
+            if not worker.long_running or worker.reniced == cheap_in_flight:
+                continue
+            if cheap_in_flight:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
+                    worker.reniced = True
+            elif self._may_restore:
+                self._restore_priority(worker)
 
     def _runs_long(self, worker: Worker, busy: float, now: float) -> bool:
         """Whether the query has used `deprioritise_after` s of CPU since the monitor first
@@ -264,6 +287,7 @@ class QueryPool:
                 self._replace(worker)
             return await self.run(job, max(0.0, deadline - time.monotonic()))
         worker.busy_since = time.monotonic()
+        self._share_cpu()
         try:
             worker.connection.send(job)
             if not await self._wait_readable(worker, max(0.0, deadline - time.monotonic())):
@@ -276,23 +300,27 @@ class QueryPool:
             raise WorkerCrashed(f"the query worker died: {error}") from None
         worker.busy_since = None
         worker.served += 1
-        if worker.deprioritised and (worker.extra or not self._restore_priority(worker)):
+        if (worker.long_running and worker.extra) or (worker.reniced and not self._restore_priority(worker)):
             self._replace(worker)  # an extra worker goes with its long query; else one we cannot renice back
         else:
+            worker.long_running, worker.cpu_mark = False, None
             self._idle.put_nowait(worker)
+        self._share_cpu()
         return outcome
 
-    @staticmethod
-    def _restore_priority(worker: Worker) -> bool:
+    def _restore_priority(self, worker: Worker) -> bool:
         """Give a long runner's worker its normal priority back, where the system lets us
-        (root, CAP_SYS_NICE or RLIMIT_NICE), so that it stays with its open store and warm
-        caches. It was replaced every time: at 1M the OPTIONAL + regex shape (~0.2 s)
-        crossed the line now and then and the next query met a cold worker; at 10M every
-        costly query did. Where lowering a nice value is not permitted, the worker is
-        replaced as before."""
+        (root, CAP_SYS_NICE or RLIMIT_NICE): while its query runs, and after it, so that
+        the worker stays with its open store and warm caches (it was replaced every time:
+        at 10M every costly query then met a cold worker). Where lowering a nice value is
+        not permitted, a reniced worker stays at nice 19 to the end of its query and is
+        then replaced."""
         try:
             os.setpriority(os.PRIO_PROCESS, worker.pid, 0)
-        except OSError:
+        except PermissionError:
+            self._may_restore = False
             return False
-        worker.deprioritised, worker.cpu_mark = False, None
+        except OSError:  # the worker is gone
+            return False
+        worker.reniced = False
         return True
