@@ -115,47 +115,6 @@ def test_queries_one_after_another_go_to_the_worker_that_answered_last(store_pat
     assert run_in_own_loop(scenario()) == [0, 0, 6]
 
 
-def test_a_long_runner_yields_only_while_a_cheap_query_runs_and_keeps_its_worker(store_path):
-    """A query past the CPU line runs at normal priority while it is alone, at nice 19
-    from the moment a cheap query starts beside it (no wait for the monitor's tick) and
-    at normal priority again when that one ends; its worker is kept, with its open
-    store, rather than replaced (where the system permits lowering a nice value: these
-    tests run as root). It once stayed at nice 19 to its end, and beside load that was
-    not ours a 1.5 s query died at its deadline (bench/contention.py)."""
-    product = "SELECT (COUNT(*) AS ?n) WHERE { " + " UNION ".join(["{ ?a ?b ?c . ?d a ?f }"] * 3) + " }"  # ~2 s
-
-    async def scenario() -> dict[str, object]:
-        queries = QueryPool(store_path, size=2, deprioritise_after=0.05)
-        await queries.start()
-        try:
-            before = {worker.pid for worker in queries._all}
-            long_query = asyncio.create_task(queries.run(QueryJob(product, "json", 10), 60))
-            deadline = time.monotonic() + 30
-            while not any(worker.long_running for worker in queries._all):
-                assert time.monotonic() < deadline and not long_query.done(), "never taken for a long runner"
-                await asyncio.sleep(0.05)
-            runner = next(worker for worker in queries._all if worker.long_running)
-            alone = set()
-            for _ in range(4):  # two ticks of the monitor and more
-                alone.add(os.getpriority(os.PRIO_PROCESS, runner.pid))
-                await asyncio.sleep(0.15)
-            running = not long_query.done()
-            cheap = asyncio.create_task(queries.run(QueryJob("ASK { ?s ?p ?o }", "json", 10), 10))
-            await asyncio.sleep(0)  # the cheap query is sent: its worker waits for the answer
-            beside_cheap = os.getpriority(os.PRIO_PROCESS, runner.pid)
-            await cheap
-            after_cheap = os.getpriority(os.PRIO_PROCESS, runner.pid)
-            outcome = await long_query
-            return {"rows": outcome.rows, "alone": alone, "beside": beside_cheap, "after": after_cheap,
-                    "end": os.getpriority(os.PRIO_PROCESS, runner.pid), "kept": {w.pid for w in queries._all} == before,
-                    "running": running}  # fmt: skip
-        finally:
-            await queries.close()
-
-    seen = run_in_own_loop(scenario())
-    assert seen == {"rows": 1, "alone": {0}, "beside": 19, "after": 0, "end": 0, "kept": True, "running": True}, seen
-
-
 def test_a_store_that_cannot_be_opened_costs_the_request_not_the_worker(store_path, tmp_path):
     """A worker that cannot open the database a job names (here a snapshot that is gone)
     answers "unavailable" (503 at the endpoint) and serves the next job; it once died,
