@@ -5,12 +5,11 @@
 On the 1M side-by-side of `quick.py` (reused from var/bench/), critmin as shipped and
 `oxigraph serve-read-only --union-default-graph` are asked in turn, first on an idle
 machine, then with two processes spinning at nice 0 (as another service, a compaction
-or a build on the same machine would).
-critmin once reniced every query past ~0.2 s of CPU to nice 19 for the rest of its run;
-beside load at nice 0 such a query got a sliver of a core and passed its deadline where
-Oxigraph, which does not renice, was only slowed. A long runner now yields only while a
-cheap query of ours runs beside it (sparql/pool.py). Prints each system's times in ms
-(503: the deadline, 10 s).
+or a build on the same machine would). critmin once reniced every query past ~0.2 s of
+CPU to nice 19 for the rest of its run; beside load at nice 0 such a query got a sliver
+of a core and passed its deadline where Oxigraph, which does not renice, was only
+slowed. A long runner now yields only while a cheap query of ours runs beside it
+(sparql/pool.py). Prints each system's times in ms (503: the deadline, 10 s).
 """
 
 from __future__ import annotations

@@ -43,11 +43,11 @@ def runaway_worker(service_pid: int, timeout: float = 10) -> int:
     before: dict[int, float] = {}
     while time.monotonic() < deadline:
         time.sleep(0.3)
-        now = {pid: cpu_seconds(pid) for pid in descendants(service_pid)}
-        grown = sorted(((cpu - before.get(pid, cpu), pid) for pid, cpu in now.items() if cpu is not None), reverse=True)
+        now = {pid: cpu for pid in descendants(service_pid) if (cpu := cpu_seconds(pid)) is not None}
+        grown = sorted(((cpu - before.get(pid, cpu), pid) for pid, cpu in now.items()), reverse=True)
         if grown and grown[0][0] >= 0.1 and (len(grown) == 1 or grown[1][0] < grown[0][0] / 4):
             return grown[0][1]
-        before = {pid: cpu for pid, cpu in now.items() if cpu is not None}
+        before = now
     raise AssertionError("no single process of the service kept computing")
 
 

@@ -303,7 +303,7 @@ class QueryPool:
         if (worker.long_running and worker.extra) or (worker.reniced and not self._restore_priority(worker)):
             self._replace(worker)  # an extra worker goes with its long query; else one we cannot renice back
         else:
-            worker.long_running, worker.cpu_mark = False, None
+            worker.long_running = False  # (its CPU mark is tied to `busy_since`: no reset needed)
             self._idle.put_nowait(worker)
         self._share_cpu()
         return outcome
