@@ -8,9 +8,10 @@ replaced. Workers only read, so a kill loses nothing, and every query has a work
 of its own, so a kill never fails another client's query.
 
 A query past 0.2 s of CPU is a long runner. While a cheap query of ours is in flight
-beside it, a long runner runs at the lowest CPU priority (nice 19), so that on a small
-machine cheap queries keep answering promptly while runaways burn towards their
-deadline; otherwise it runs at normal priority. It once stayed at nice 19 to the end,
+beside it, or ended less than a second ago (the client's next request is on its way),
+a long runner runs at the lowest CPU priority (nice 19), so that on a small machine
+cheap queries keep answering promptly while runaways burn towards their deadline;
+otherwise it runs at normal priority. It once stayed at nice 19 to the end,
 and beside CPU load that is not ours (another service, a build, an engine compacting)
 nice 19 yields to everything: a 1.5 s query got a sliver of a core and died at its
 deadline where Oxigraph was only slowed (bench/contention.py).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import multiprocessing
 import os
 import shutil
@@ -95,11 +97,18 @@ class QueryPool:
         *,
         inline_limit: int = 1 << 20,
         deprioritise_after: float = 0.2,
+        yield_window: float = 1.0,
     ):
         self.store_path = store_path
         self.size = size
         self.inline_limit = inline_limit
         self.deprioritise_after = deprioritise_after
+        # Long runners keep yielding for this long after a cheap query of ours ends: a
+        # client's next request spends its first milliseconds in the event loop and
+        # the route, outside any worker, and at nice 0 two runners on two cores slowed
+        # a stream of cheap queries from 44 to 160 ms (test_fair_share, in CI).
+        self.yield_window = yield_window
+        self._cheap_ended = -math.inf
         self.spool_dir = tempfile.mkdtemp(prefix="critmin-spool-")
         self._context = worker_context()
         # Last in, first out: a client's next query goes to the worker that answered its
@@ -218,16 +227,18 @@ class QueryPool:
             self._share_cpu()
 
     def _share_cpu(self) -> None:
-        """Long runners at nice 19 while a cheap query of ours is in flight, at nice 0
-        otherwise. Called when a query starts or ends and on every tick of the monitor,
-        so a cheap query never waits for the tick to get the cores. Costs a loop over a
-        handful of workers, and system calls only where a long runner is running."""
+        """Long runners at nice 19 while a cheap query of ours is in flight or ended
+        less than `yield_window` s ago, at nice 0 otherwise. Called when a query starts
+        or ends and on every tick of the monitor, so a cheap query never waits for the
+        tick to get the cores. Costs a loop over a handful of workers, and system calls
+        only where a long runner is running."""
         running = [worker for worker in self._all if worker.busy_since is not None]
         cheap_in_flight = any(not worker.long_running for worker in running)
+        yielding = cheap_in_flight or time.monotonic() - self._cheap_ended < self.yield_window
         for worker in running:
-            if not worker.long_running or worker.reniced == cheap_in_flight:
+            if not worker.long_running or worker.reniced == yielding:
                 continue
-            if cheap_in_flight:
+            if yielding:
                 with contextlib.suppress(OSError):
                     os.setpriority(os.PRIO_PROCESS, worker.pid, 19)
                     worker.reniced = True
@@ -300,6 +311,8 @@ class QueryPool:
             raise WorkerCrashed(f"the query worker died: {error}") from None
         worker.busy_since = None
         worker.served += 1
+        if not worker.long_running:
+            self._cheap_ended = time.monotonic()
         if (worker.long_running and worker.extra) or (worker.reniced and not self._restore_priority(worker)):
             self._replace(worker)  # an extra worker goes with its long query; else one we cannot renice back
         else:
