@@ -82,7 +82,7 @@ mutation: $(STAMP)
 	$(BIN)/python tools/mutation.py
 
 # The gate's differential test at the size issue 12 asks for (500 cases; the default
-# suite runs 150 to stay near CI's time budget).
+# suite runs 60 to stay near CI's time budget).
 test-gate: $(STAMP)
 	CRITMIN_GATE_CASES=500 $(BIN)/python -m pytest -q tests/test_gate.py
 
