@@ -62,7 +62,7 @@ SHAPES = {
         <{BENCH}list/AC-2000> <{CM}hasEntry> ?entry . ?entry <{CM}denotes> ?commodity .
         ?r <{CM}supplier> <{BENCH}country/AB> ; <{CM}commodity> ?commodity }} GROUP BY ?commodity""",
     "aggregate": f"""SELECT ?supplier (COUNT(*) AS ?n) WHERE {{ ?r <{CM}recipient> <{BENCH}country/AB> ;
-        <{CM}supplier> ?supplier }} GROUP BY ?supplier ORDER BY DESC(?n) LIMIT 10""",
+        <{CM}supplier> ?supplier }} GROUP BY ?supplier ORDER BY DESC(?n) ?supplier LIMIT 10""",
     "optional + regex": f"""SELECT ?c ?label ?share WHERE {{ ?c a <{CM}Commodity> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label .
         OPTIONAL {{ ?r <{CM}commodity> ?c ; <{CM}supplier> <{BENCH}country/AA> ; <{CM}shareOfNeeds> ?share }}
         FILTER regex(?label, "^Mineral 0[0-4]") }}""",  # noqa: E501
