@@ -57,7 +57,7 @@ async def beside_a_cheap_query(store_path: str) -> dict[str, object]:
         await queries.close()
 
 
-def test_a_long_runner_yields_only_while_a_cheap_query_runs_and_keeps_its_worker(store_path):
+def test_a_long_runner_yields_only_around_our_cheap_queries_and_keeps_its_worker(store_path):
     """A query past the CPU line runs at normal priority while it is alone, at nice 19
     from the moment a cheap query starts beside it (no wait for the monitor's tick), for
     the yield window after that one ends (the client's next request is on its way), and
