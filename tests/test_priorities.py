@@ -16,6 +16,7 @@ from inprocess import run_in_own_loop
 from critmin.sparql.pool import QueryPool
 from critmin.sparql.worker import QueryJob
 
+WINDOW = 0.4  # the pool's yield window in these scenarios (1 s as shipped)
 PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { " + " UNION ".join(["{ ?a ?b ?c . ?d a ?f }"] * 4) + " }"  # ~3 s of CPU
 
 
@@ -24,7 +25,7 @@ async def beside_a_cheap_query(store_path: str) -> dict[str, object]:
     nice value alone (over two monitor ticks), the moment a cheap query is sent beside
     it, when that one has answered, once the yield window has passed, and at the end;
     whether the pool kept its workers."""
-    queries = QueryPool(store_path, size=2, deprioritise_after=0.05, yield_window=0.4)
+    queries = QueryPool(store_path, size=2, deprioritise_after=0.05, yield_window=WINDOW)
     await queries.start()
     try:
         before = {worker.pid for worker in queries._all}
@@ -44,7 +45,7 @@ async def beside_a_cheap_query(store_path: str) -> dict[str, object]:
         beside_cheap = os.getpriority(os.PRIO_PROCESS, runner.pid)
         await cheap
         after_cheap = os.getpriority(os.PRIO_PROCESS, runner.pid)
-        await asyncio.sleep(0.4 + 0.3)  # the window and a tick of the monitor
+        await asyncio.sleep(WINDOW + 0.3)  # the window and a tick of the monitor
         later = os.getpriority(os.PRIO_PROCESS, runner.pid)
         running = running and not long_query.done()
         outcome = await long_query

@@ -233,10 +233,13 @@ class QueryPool:
         tick to get the cores. Costs a loop over a handful of workers, and system calls
         only where a long runner is running."""
         running = [worker for worker in self._all if worker.busy_since is not None]
-        cheap_in_flight = any(not worker.long_running for worker in running)
+        long_runners = [worker for worker in running if worker.long_running]
+        if not long_runners:  # the usual case, on every query's start and end: no clock read
+            return
+        cheap_in_flight = len(long_runners) < len(running)
         yielding = cheap_in_flight or time.monotonic() - self._cheap_ended < self.yield_window
-        for worker in running:
-            if not worker.long_running or worker.reniced == yielding:
+        for worker in long_runners:
+            if worker.reniced == yielding:
                 continue
             if yielding:
                 with contextlib.suppress(OSError):
