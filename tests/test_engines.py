@@ -16,11 +16,14 @@ server does; Virtuoso applies its own limits).
 
 from __future__ import annotations
 
+import http.server
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pyoxigraph as ox
@@ -32,7 +35,7 @@ from test_w3c_graph_store import CASES as GRAPH_STORE_CASES
 from test_w3c_graph_store import run_case
 from test_w3c_protocol import CASES, check_format, is_update_request, send
 
-from critmin.rdf.namespaces import DATASET_IRI, META_GRAPH, SD_NAMED_GRAPH
+from critmin.rdf.namespaces import DATASET_IRI, META_GRAPH, RECORDS_GRAPH, SD_NAMED_GRAPH
 from critmin.sparql import queries
 from critmin.store.remote import RemoteStore
 from critmin.tokens import TokenRegistry
@@ -184,6 +187,92 @@ def test_contribution_published_answers_sparql(deployment):
     assert httpx.get(f"{deployment.url}/sparql", params=ask).json()["boolean"] is True
     cobalt = {"query": f"ASK {{ <{ID}country/CA> <{CM}supplies> <{ID}mineral/cobalt> }}"}
     assert httpx.get(f"{deployment.url}/sparql", params=cobalt).json()["boolean"] is True
+
+
+class Fetches(http.server.BaseHTTPRequestHandler):
+    """A loopback web server that records every request it gets (no egress allowed)."""
+
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self):
+        Fetches.seen.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/turtle")
+        self.end_headers()
+        self.wfile.write(b'<urn:x:fetched> <urn:x:p> "fetched" .')
+
+    def log_message(self, *arguments):
+        pass
+
+
+def test_the_query_text_cannot_widen_the_dataset(deployment):
+    """A staged contribution's graph stays hidden whatever the query text names: no answer
+    depends on what it holds (each query is asked with its real value, 9, and with 8,
+    which no graph holds, and must get the same answer). Before this test, on Virtuoso
+    a FROM in the query and its `define input:default-graph-uri` pragma read the staged
+    graph (it adds them to the dataset the protocol names, where the protocol should
+    take precedence), and its `define get:soft` pragma fetched a URL and stored what it
+    found. (Virtuoso evaluates a GRAPH pattern outside the dataset as one empty
+    solution: ASK says true, COUNT(*) 1, whatever the data: a wrong answer, the same
+    for 9 and 8, documented in bench/README.md.)"""
+    body = f"""@prefix cm: <{CM}> . @prefix dct: <http://purl.org/dc/terms/> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <{ID}supply/hidden-test> a cm:SupplyRelation ; rdfs:label "hidden test"@en ; cm:supplier <{ID}country/CA> ;
+            cm:recipient <{ID}country/US> ; cm:commodity <{ID}mineral/nickel> ; cm:supplierRank 9 ;
+            dct:source <{ID}source/nrcan-2020-01-09> ."""
+    created = httpx.post(f"{deployment.url}/contributions", content=body, timeout=60, headers={
+        "Content-Type": "text/turtle", "Authorization": f"Bearer {deployment.tokens['alice']}"})  # fmt: skip
+    assert created.status_code == 201, created.text
+    graph = created.json()["graph"]
+    prefix, local = graph.rsplit("/", 1)
+
+    def ask(query: str, **dataset) -> httpx.Response:
+        return httpx.post(f"{deployment.url}/sparql", data={"query": query, **dataset}, timeout=30,
+                          headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+
+    def answers(query: str, **dataset) -> list:
+        """The answers with the staged value and with a value no graph holds."""
+        replies = [ask(query.replace("RANK", f"<{ID}supply/hidden-test> <{CM}supplierRank> {n}"), **dataset)
+                   for n in (9, 8)]  # fmt: skip
+        assert all(r.status_code == 200 for r in replies), (query, replies[0].text)
+        return [r.json() for r in replies]
+
+    for query in [
+        f"ASK FROM <{graph}> {{ RANK }}",
+        f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ RANK }}",
+        f"PREFIX staged: <{prefix}/>\nASK FROM staged:{local} {{ RANK }}",
+        f"ASK FROM NAMED <{graph}> {{ GRAPH ?g {{ RANK }} }}",
+        f"ASK FROM NAMED <{graph}> {{ RANK }}",
+        f"ASK {{ GRAPH <{graph}> {{ RANK }} }}",
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ RANK }} }}",
+        f"ASK {{ VALUES ?g {{ <{graph}> }} GRAPH ?g {{ RANK }} }}",
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ BIND(<{graph}> AS ?g) GRAPH ?g {{ RANK }} }}",
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ RANK }} FILTER(?g = <{graph}>) }}",
+        f"SELECT ?o WHERE {{ BIND(1 AS ?o) FILTER EXISTS {{ GRAPH <{graph}> {{ RANK }} }} }}",
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{RECORDS_GRAPH}> {{ ?record ?p ?o }} }}",
+        "ASK { RANK }",
+    ]:
+        with_value, without = answers(query)
+        assert with_value == without, (query, with_value, without)
+    with_value, without = answers("ASK { RANK }", **{"named-graph-uri": graph})  # named graphs only
+    assert with_value == without, with_value
+    public = ask(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{ID}mineral/lithium> ?p ?o }} }} ORDER BY ?g")
+    found = [row["g"]["value"] for row in public.json()["results"]["bindings"]]
+    assert found and graph not in found, public.text  # GRAPH over the public graphs still answers
+    rank = f"<{ID}supply/hidden-test> <{CM}supplierRank> 9"
+    pragma = ask(f"define input:default-graph-uri <{graph}>\nASK {{ {rank} }}")
+    assert pragma.status_code == 400 and "DEFINE" in pragma.text and "line 1, column 1" in pragma.text, pragma.text
+    web = http.server.HTTPServer(("127.0.0.1", 0), Fetches)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        page = f"http://127.0.0.1:{web.server_address[1]}/page.ttl"
+        fetch = ask(f'# a comment first\ndefine get:soft "soft"\nSELECT * FROM <{page}> WHERE {{ ?s ?p ?o }}')
+        assert fetch.status_code == 400 and "line 2, column 1" in fetch.text, fetch.text
+        plain = ask(f"SELECT * FROM <{page}> WHERE {{ ?s ?p ?o }} LIMIT 1")  # a graph name, never a fetch
+        assert plain.status_code == 200, plain.text
+    finally:
+        web.shutdown()
+    assert Fetches.seen == []
 
 
 def test_export_and_summary(deployment, tmp_path):

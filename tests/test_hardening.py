@@ -15,7 +15,7 @@ from critmin.contributions import ContributionError, Limits, parse_contribution
 from critmin.rdf import terms as sparql_terms
 from critmin.rdf.parse_guard import RdfInputError, check_json_depth, check_xml
 from critmin.rdf.untrusted import SandboxLimits, parse_untrusted
-from critmin.sparql.query_text import RequestRejected, inspect_query
+from critmin.sparql.query_text import RequestRejected, dataset_clauses, inspect_query
 from critmin.tokens import TokenRegistry
 
 INJECTION = "x%3E%20%3Fp%20%3Fo%20.%20" + "%7B" * 12_000
@@ -95,6 +95,32 @@ def test_query_nesting_bound():
         inspect_query("SELECT * WHERE " + "{" * 10_000 + "}" * 10_000)
     assert caught.value.status == 400
     inspect_query('SELECT * WHERE { ?s ?p "' + "{" * 1000 + '" }')  # braces in a string are not nesting
+
+
+def test_an_engine_extension_before_the_query_form_is_refused_where_it_stands():
+    """Virtuoso's `define` pragmas (a wider dataset, URL fetches) never reach an engine."""
+    with pytest.raises(RequestRejected, match=r"line 3, column 2: .* not DEFINE"):
+        inspect_query(
+            'PREFIX x: <http://example.org/>\n# define in a comment is nothing\n define get:soft "soft"\nASK {}'
+        )
+    with pytest.raises(RequestRejected, match=r"line 1, column 1: .* not SPARQL"):
+        inspect_query("sparql SELECT * WHERE { ?s ?p ?o }")
+    assert inspect_query('SELECT ("define" AS ?d) WHERE {}').form == "SELECT"
+
+
+def test_dataset_clauses_leave_the_query_text_for_the_protocol():
+    """FROM and FROM NAMED come out of the text (blanked: error positions stay), resolved
+    with the prologue; keywords in strings, IRIs and comments are not clauses."""
+    text = (
+        "BASE <http://base.example/>\nPREFIX g: <http://g.example/>\n# FROM <http://comment.example/>\n"
+        'SELECT * FROM g:one FROM NAMED <two> FROM <http://three.example/> WHERE { ?s ?p "FROM <x>" }'
+    )
+    clauses = dataset_clauses(text)
+    assert clauses.defaults == ("http://g.example/one", "http://three.example/")
+    assert clauses.named == ("http://base.example/two",)
+    assert len(clauses.text) == len(text) and "FROM" not in clauses.text.split("WHERE")[0].split("\n")[-1]
+    assert clauses.text.endswith('WHERE { ?s ?p "FROM <x>" }') and "# FROM <http://comment.example/>" in clauses.text
+    assert dataset_clauses("SELECT * FROM undeclared:g WHERE {}").defaults == ()  # the engine's parser says so
 
 
 def test_sandbox_stops_at_the_quad_limit_and_reports_syntax():

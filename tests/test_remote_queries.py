@@ -14,6 +14,7 @@ from inprocess import run_in_own_loop
 
 from critmin.sparql.query_text import inspect_query
 from critmin.store.remote import RemoteStore
+from critmin.store.visibility import EMPTY_GRAPH
 
 LITHIUM = "<https://w3id.org/critmin/id/mineral/lithium>"
 
@@ -47,13 +48,16 @@ def test_named_graphs_are_listed_only_for_queries_that_can_read_them(remote, sto
     assert set(with_graph["named-graph-uri"]) == set(with_graph["default-graph-uri"]) == set(remote.graph_names())
 
 
-def test_named_graphs_given_alone_are_still_sent(remote):
-    """An empty default graph must never become an empty dataset (the engine's own,
-    every graph it holds): the named graphs go with it."""
+def test_named_graphs_given_alone_come_with_the_empty_default_graph(remote):
+    """Named graphs alone must never leave the default graph to the engine (Virtuoso's
+    is every graph it holds, staged ones included): the empty graph goes with them, and
+    the named graphs with a query that can read them."""
     forms = sent_forms(remote)
     graph = remote.graph_names()[0]
     assert not bool(remote.query("ASK { ?s ?p ?o }", named_graphs=[graph]))  # the default graph is empty
-    assert forms[-1]["named-graph-uri"] == [graph]
+    assert forms[-1]["default-graph-uri"] == [EMPTY_GRAPH] and "named-graph-uri" not in forms[-1]
+    assert bool(remote.query("ASK { GRAPH ?g { ?s ?p ?o } }", named_graphs=[graph]))
+    assert forms[-1]["default-graph-uri"] == [EMPTY_GRAPH] and forms[-1]["named-graph-uri"] == [graph]
 
 
 @pytest.mark.parametrize("text, reads", [

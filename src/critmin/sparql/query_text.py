@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from critmin.errors import RequestError
 
@@ -79,12 +79,15 @@ def check_nesting(items: list[tuple[str, str]], limit: int = MAX_NESTING) -> Non
 
 
 def inspect_query(text: str) -> QueryInfo:
-    """Tell the query form and the SERVICE targets; refuse updates and deep nesting."""
+    """Tell the query form and the SERVICE targets; refuse updates, deep nesting and
+    anything but a query form after the prologue."""
     items = tokens(text)
     check_nesting(items)
     keyword = first_keyword(items)
     if keyword in UPDATE_KEYWORDS:
         raise RequestRejected(f"this is a SPARQL Update ({keyword}); the query endpoint accepts only queries", 400)
+    if keyword is not None and keyword not in QUERY_FORMS:
+        refuse_extension(text, keyword)
     services = []
     for index, (kind, value) in enumerate(items):
         if kind == "word" and value.upper() == "SERVICE":
@@ -92,6 +95,82 @@ def inspect_query(text: str) -> QueryInfo:
             services.append(following[0].strip("<>") if following else "")
     reads_named_graphs = any(kind == "word" and value.upper() == "GRAPH" for kind, value in items)
     return QueryInfo(keyword if keyword in QUERY_FORMS else None, services, reads_named_graphs)
+
+
+def refuse_extension(text: str, keyword: str) -> None:
+    """A query that begins with something else than a query form: an engine's extension
+    or a mistake. Virtuoso's `define` pragmas widen the dataset past the one the
+    protocol names, and `define get:soft` fetches a URL and stores what it finds; the
+    BASE line the /sparql executor puts first happened to make Virtuoso refuse them.
+    Refused here on purpose, before any engine sees it, with the word's line and column."""
+    word = next(m for m in _TOKEN.finditer(text) if m.lastgroup == "word" and m.group().upper() == keyword)
+    line, column = _position(text, word.start())
+    raise RequestRejected(
+        f"SPARQL syntax error at line {line}, column {column}: a query begins with SELECT, CONSTRUCT, DESCRIBE "
+        f"or ASK after its BASE and PREFIX declarations, not {keyword} (an engine's own extension to SPARQL "
+        "is not passed on)",
+        400,
+    )
+
+
+@dataclass(frozen=True)
+class DatasetClauses:
+    """A query's FROM and FROM NAMED graphs, and its text without them."""
+
+    text: str
+    defaults: tuple[str, ...]
+    named: tuple[str, ...]
+
+
+def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses:
+    """Take the FROM and FROM NAMED clauses out of a query (prefixed names resolved with
+    its PREFIX declarations, relative IRIs against its BASE or `base`). For a remote
+    engine critmin passes the dataset as protocol parameters only: Virtuoso adds a
+    query's FROM graphs to those parameters instead of letting them take precedence, so
+    a FROM naming a hidden graph read it."""
+    matches = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
+    prefixes, base = _prologue(matches, base)
+    cuts, defaults, named = [], [], []
+    for index, match in enumerate(matches[:-1]):
+        if not (match.lastgroup == "word" and match.group().upper() == "FROM"):
+            continue
+        following = matches[index + 1 : index + 3]
+        is_named = following[0].lastgroup == "word" and following[0].group().upper() == "NAMED"
+        target = following[-1] if is_named else following[0]
+        iri = _resolve(target, prefixes, base) if target.lastgroup in ("iri", "pname") else None
+        if iri is None:
+            continue  # not a dataset clause the engine would accept either: its parser says so
+        (named if is_named else defaults).append(iri)
+        cuts.append((match.start(), target.end()))
+    for start, end in reversed(cuts):
+        text = text[:start] + " " * (end - start) + text[end:]  # blanks: error positions stay put
+    return DatasetClauses(text, tuple(defaults), tuple(named))
+
+
+def _prologue(matches: list[re.Match], base: str | None) -> tuple[dict[str, str], str | None]:
+    """The PREFIX declarations and the BASE of a query's prologue."""
+    prefixes = {}
+    for index, match in enumerate(matches):
+        word = match.group().upper() if match.lastgroup == "word" else ""
+        following = matches[index + 1 : index + 3]
+        if word == "PREFIX" and len(following) == 2 and following[1].lastgroup == "iri":
+            prefixes[following[0].group().rstrip(":")] = following[1].group()[1:-1]
+        elif word == "BASE" and following and following[0].lastgroup == "iri":
+            base = urljoin(base or "", following[0].group()[1:-1])
+    return prefixes, base
+
+
+def _resolve(term: re.Match, prefixes: dict[str, str], base: str | None) -> str | None:
+    """An IRI or prefixed-name token as an absolute IRI; None for an undeclared prefix."""
+    if term.lastgroup == "iri":
+        return urljoin(base, term.group()[1:-1]) if base else term.group()[1:-1]
+    prefix, local = term.group().split(":", 1)
+    return prefixes[prefix] + local if prefix in prefixes else None
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """Line and column (from 1) of a character offset."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}

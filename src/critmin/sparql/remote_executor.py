@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
-from critmin.rdf.namespaces import PREFIXES
 from critmin.sparql import query_text, result_writers
 from critmin.sparql.pool import QueryTimeout
 from critmin.sparql.worker import QueryJob, QueryOutcome, SpoolWriter
@@ -51,8 +50,9 @@ class RemoteExecutor:
 
     async def run(self, job: QueryJob, timeout: float) -> QueryOutcome:
         info = query_text.inspect_query(job.query)
-        defaults, named = self.store.dataset_for(info, job.default_graphs, job.named_graphs, job.public_graphs)
-        query = query_text.with_default_prefixes(job.query, PREFIXES)
+        query, defaults, named = self.store.prepare(
+            job.query, info, job.default_graphs, job.named_graphs, job.public_graphs, job.base_iri
+        )
         if job.base_iri and not any(k == "word" and v.upper() == "BASE" for k, v in query_text.tokens(query)[:1]):
             query = f"BASE <{job.base_iri}>\n{query}"  # engines differ on resolving relative IRIs themselves
         body = urlencode([("query", query)]) + self._dataset_form(defaults, named)

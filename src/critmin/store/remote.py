@@ -127,8 +127,8 @@ class RemoteStore:
         query_text.check_services(info, service_allowlist())
         defaults, named = tuple(default_graphs or ()), tuple(named_graphs or ())
         public = self.visible_graphs() if self.visible_graphs and not (defaults or named) else None
-        defaults, named = self.dataset_for(info, defaults, named, public)
-        form = [("query", query_text.with_default_prefixes(sparql, PREFIXES))]
+        text, defaults, named = self.prepare(sparql, info, defaults, named, public)
+        form = [("query", text)]
         form += [("default-graph-uri", g) for g in defaults]
         form += [("named-graph-uri", g) for g in named]
         accept = "application/n-triples" if info.returns_graph else "application/sparql-results+json"
@@ -138,18 +138,42 @@ class RemoteStore:
             return parse_graph_answer(response.content)
         return parse_solutions_answer(response.content)
 
+    def prepare(
+        self,
+        text: str,
+        info: query_text.QueryInfo,
+        defaults: Sequence[str],
+        named: Sequence[str],
+        public: Sequence[str] | None,
+        base: str | None = None,
+    ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """The text and dataset sent with a query (here and by the /sparql executor). The
+        dataset travels as protocol parameters only: the query's own FROM and FROM NAMED
+        are taken out of its text and, where the request names no dataset, stand for it
+        (restricted to the public graphs), as the protocol has a query's dataset give way
+        to the parameters' and Virtuoso instead adds the two together."""
+        text = query_text.with_default_prefixes(text, PREFIXES)
+        clauses = query_text.dataset_clauses(text, base)
+        if not (defaults or named) and (clauses.defaults or clauses.named):
+            defaults = visibility.restrict(clauses.defaults, public)
+            named = visibility.restrict(clauses.named, public)
+        return clauses.text, *self.dataset_for(info, defaults, named, public)
+
     def dataset_for(self, info: query_text.QueryInfo, defaults: Sequence[str], named: Sequence[str],
                     public: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:  # fmt: skip
-        """The dataset sent with a query (here and by the /sparql executor): the one the
-        request names, else the public graphs; never empty, since the engine's own default
-        dataset holds graphs of its own (Virtuoso's system graphs): critmin's are named.
-        Named graphs only when the query can read them (GRAPH): listing ~50 cost Virtuoso
-        ~2 ms a query (bench/README.md). Never dropped with an empty default graph, which
-        would leave an empty dataset."""
+        """The dataset: the one the request names, else the public graphs; never empty,
+        since the engine's own default dataset holds graphs of its own (Virtuoso's system
+        graphs): critmin's are named. Named graphs only for a query that can read them
+        (GRAPH): listing ~50 cost Virtuoso ~2 ms a query (bench/README.md). Named graphs
+        alone come with the empty graph as default graph, as SPARQL has it (Virtuoso would
+        take all it holds). Never dropped with an empty default graph, which would leave
+        an empty dataset."""
         defaults, named = visibility.dataset(defaults, named, public)
         if not defaults and not named:
             defaults = named = tuple(self.graph_names())
-        if defaults and not info.reads_named_graphs:
+        if not defaults:
+            defaults = (visibility.EMPTY_GRAPH,)
+        if not info.reads_named_graphs:
             named = ()
         return defaults, named
 
