@@ -270,6 +270,9 @@ def test_the_query_text_cannot_widen_the_dataset(deployment):
         assert fetch.status_code == 400 and "line 2, column 1" in fetch.text, fetch.text
         plain = ask(f"SELECT * FROM <{page}> WHERE {{ ?s ?p ?o }} LIMIT 1")  # a graph name, never a fetch
         assert plain.status_code == 200, plain.text
+        for function in ["bif:http_get", "<bif:http_get>"]:  # Virtuoso fetched the page for anyone
+            fetch = ask(f"SELECT ?page WHERE {{ BIND({function}('{page}') AS ?page) }}")
+            assert fetch.status_code == 400 and "built-in functions" in fetch.text, fetch.text
     finally:
         web.shutdown()
     assert Fetches.seen == []

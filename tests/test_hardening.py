@@ -108,6 +108,23 @@ def test_an_engine_extension_before_the_query_form_is_refused_where_it_stands():
     assert inspect_query('SELECT ("define" AS ?d) WHERE {}').form == "SELECT"
 
 
+@pytest.mark.parametrize("query, where", [
+    ("SELECT (bif:http_get('http://127.0.0.1/') AS ?x) WHERE {}", "line 1, column 9: bif:http_get"),
+    ("SELECT ?x WHERE {\n  BIND(<bif:http_get>('http://127.0.0.1/') AS ?x) }", "line 2, column 8: <bif:http_get>"),
+    ("PREFIX b: <bif:> SELECT (b:http_get('http://127.0.0.1/') AS ?x) WHERE {}", "line 1, column 11: <bif:>"),
+    ("SELECT ?s WHERE { ?s ?p ?o . ?o BIF:contains 'x' }", "BIF:contains"),
+    ("SELECT * WHERE { ?s <http://www.openlinksw.com/schemas/sql#P> ?o }", "schemas/sql#P"),
+])  # fmt: skip
+def test_an_engine_function_namespace_is_refused_where_it_stands(query, where):
+    """Virtuoso lets its anonymous SPARQL user call `bif:http_get`: a URL fetched for
+    anyone who can send a query (tests/test_engines.py checks no request arrives)."""
+    with pytest.raises(RequestRejected, match="engine's built-in functions") as refused:
+        inspect_query(query)
+    assert where in str(refused.value) and refused.value.status == 400
+    for harmless in ['SELECT ?bif WHERE { ?bif ?p "bif:http_get" }', "SELECT * WHERE { ?s <http://e.org/bif:x> ?o }"]:
+        assert inspect_query(harmless).form == "SELECT"
+
+
 def test_dataset_clauses_leave_the_query_text_for_the_protocol():
     """FROM and FROM NAMED come out of the text (blanked: error positions stay), resolved
     with the prologue; keywords in strings, IRIs and comments are not clauses."""

@@ -126,7 +126,9 @@ def test_inspection():
     text = "PREFIX a: <http://a/> # SELECT in a comment\nBASE <http://b/> CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     assert inspect_query(text).form == "CONSTRUCT" and inspect_query(text).returns_graph
     assert inspect_query("DESCRIBE <x>").returns_graph and not inspect_query("ASK {}").returns_graph
-    assert inspect_query("select * {}").form == "SELECT" and inspect_query("NONSENSE").form is None
+    assert inspect_query("select * {}").form == "SELECT" and inspect_query("{ }").form is None
+    with pytest.raises(RequestRejected, match="not NONSENSE"):
+        inspect_query("NONSENSE")
     assert first_keyword(tokens("PREFIX a: <x> PREFIX b: <y> ask {}")) == "ASK"
     assert first_keyword([]) is None
     info = inspect_query("SELECT * { SERVICE SILENT <http://e/sparql> { ?s ?p ?o } SERVICE ?x { } }")

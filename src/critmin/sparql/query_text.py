@@ -88,6 +88,11 @@ def inspect_query(text: str) -> QueryInfo:
         raise RequestRejected(f"this is a SPARQL Update ({keyword}); the query endpoint accepts only queries", 400)
     if keyword is not None and keyword not in QUERY_FORMS:
         refuse_extension(text, keyword)
+    for kind, value in items:
+        if (kind == "iri" and value[1:].lower().startswith(ENGINE_FUNCTIONS)) or (
+            kind == "pname" and value.split(":", 1)[0].lower() in ENGINE_PREFIXES
+        ):
+            refuse_engine_function(text, kind, value)
     services = []
     for index, (kind, value) in enumerate(items):
         if kind == "word" and value.upper() == "SERVICE":
@@ -109,6 +114,25 @@ def refuse_extension(text: str, keyword: str) -> None:
         f"SPARQL syntax error at line {line}, column {column}: a query begins with SELECT, CONSTRUCT, DESCRIBE "
         f"or ASK after its BASE and PREFIX declarations, not {keyword} (an engine's own extension to SPARQL "
         "is not passed on)",
+        400,
+    )
+
+
+# Virtuoso's built-in functions and SQL procedures, which its anonymous SPARQL user may
+# call: `bif:http_get` fetched a URL (as `<bif:http_get>` and through `PREFIX b: <bif:>`).
+ENGINE_PREFIXES = ("bif", "sql")
+ENGINE_FUNCTIONS = ("bif:", "sql:", "http://www.openlinksw.com/schemas/bif#", "http://www.openlinksw.com/schemas/sql#")
+
+
+def refuse_engine_function(text: str, kind: str, value: str) -> None:
+    """A query naming an engine's own function namespace (Virtuoso's `bif:` and `sql:`):
+    refused with its line and column, whatever the engine behind (one policy)."""
+    found = next(m for m in _TOKEN.finditer(text) if m.lastgroup == kind and m.group() == value)
+    line, column = _position(text, found.start())
+    raise RequestRejected(
+        f"line {line}, column {column}: {value} names an engine's built-in functions (Virtuoso's bif: and sql:, "
+        "which can fetch URLs); this endpoint does not pass them on: use SPARQL 1.1's functions "
+        "(for text: CONTAINS, REGEX)",
         400,
     )
 
