@@ -30,6 +30,7 @@ import pyoxigraph as ox
 import pytest
 from engines import start_oxigraph, start_virtuoso, virtuoso_available
 from servers import KASEI, PROJECT, W3C_DATA, copy_store, start_server, wait_for_derived
+from test_hardening import assert_staged_data_is_private
 from test_linked_data import assert_harvests_agree_with_the_endpoint, unskolemised
 from test_w3c_graph_store import CASES as GRAPH_STORE_CASES
 from test_w3c_graph_store import run_case
@@ -276,6 +277,11 @@ def test_the_query_text_cannot_widen_the_dataset(deployment):
     finally:
         web.shutdown()
     assert Fetches.seen == []
+
+
+def test_staged_data_is_private_on_every_route(deployment):
+    wait_for_derived(deployment.url)  # the dump it reads
+    assert_staged_data_is_private(deployment)
 
 
 def test_export_and_summary(deployment, tmp_path):

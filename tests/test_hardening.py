@@ -279,6 +279,12 @@ SECRET = "https://w3id.org/critmin/id/supply/test-secret"
 
 
 def test_staged_data_is_private_on_every_route(hard_server):
+    assert_staged_data_is_private(hard_server)
+
+
+def assert_staged_data_is_private(hard_server) -> None:
+    """Every public route, after a contribution is staged (also run on every engine by
+    tests/test_engines.py: on Virtuoso a FROM in the query read the staged graph)."""
     import gzip
 
     alice = {"Authorization": f"Bearer {hard_server.tokens['alice']}"}
