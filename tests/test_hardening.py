@@ -309,6 +309,9 @@ def assert_staged_data_is_private(hard_server) -> None:
     assert httpx.get(f"{hard_server.url}/store", params={"graph": graph}).status_code == 404
     assert httpx.get(f"{hard_server.url}/store", params={"graph": records}).status_code in (403, 404)
     assert httpx.get(f"{hard_server.url}/id/supply/test-secret").status_code == 404
+    for path in (graph.split("/graph/", 1)[1], "contributions"):  # named graphs dereference at /graph/
+        response = httpx.get(f"{hard_server.url}/graph/{path}", headers={"Accept": "application/n-triples"})
+        assert response.status_code == 404 and SECRET not in response.text, (path, response.text[:300])
     assert httpx.get(f"{hard_server.url}/contributions/{record['id']}").status_code == 404
     assert httpx.get(f"{hard_server.url}/contributions/{record['id']}/data").status_code == 404
     assert record["id"] not in httpx.get(f"{hard_server.url}/contributions").text
