@@ -15,7 +15,7 @@ from critmin.contributions import ContributionError, Limits, parse_contribution
 from critmin.rdf import terms as sparql_terms
 from critmin.rdf.parse_guard import RdfInputError, check_json_depth, check_xml
 from critmin.rdf.untrusted import SandboxLimits, parse_untrusted
-from critmin.sparql.query_text import RequestRejected, dataset_clauses, inspect_query
+from critmin.sparql.query_text import RequestRejected, dataset_clauses, inspect_query, outside_graphs_emptied
 from critmin.tokens import TokenRegistry
 
 INJECTION = "x%3E%20%3Fp%20%3Fo%20.%20" + "%7B" * 12_000
@@ -138,6 +138,13 @@ def test_dataset_clauses_leave_the_query_text_for_the_protocol():
     assert len(clauses.text) == len(text) and "FROM" not in clauses.text.split("WHERE")[0].split("\n")[-1]
     assert clauses.text.endswith('WHERE { ?s ?p "FROM <x>" }') and "# FROM <http://comment.example/>" in clauses.text
     assert dataset_clauses("SELECT * FROM undeclared:g WHERE {}").defaults == ()  # the engine's parser says so
+
+
+def test_graph_constants_outside_the_dataset_name_the_empty_graph():
+    text = 'PREFIX g: <http://g.example/>\nASK { GRAPH g:in { ?s ?p "GRAPH <http://g.example/out>" } GRAPH <out> { } }'
+    emptied, changed = outside_graphs_emptied(text, ["http://g.example/in"], "urn:empty", "http://g.example/")
+    assert changed and emptied.endswith("GRAPH <urn:empty> { } }") and "GRAPH g:in {" in emptied
+    assert outside_graphs_emptied("ASK { GRAPH ?g { } }", [], "urn:empty") == ("ASK { GRAPH ?g { } }", False)
 
 
 def test_sandbox_stops_at_the_quad_limit_and_reports_syntax():

@@ -10,6 +10,7 @@ is not mistaken for a federated one.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -169,6 +170,27 @@ def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses:
     for start, end in reversed(cuts):
         text = text[:start] + " " * (end - start) + text[end:]  # blanks: error positions stay put
     return DatasetClauses(text, tuple(defaults), tuple(named))
+
+
+def outside_graphs_emptied(text: str, graphs: Sequence[str], empty: str, base: str | None = None) -> tuple[str, bool]:
+    """The query with each `GRAPH <iri>` (or prefixed name) outside `graphs` naming
+    `empty` instead, and whether any did. SPARQL has such a pattern match nothing;
+    Virtuoso evaluates it as one empty solution (ASK true, COUNT(*) 1, whatever the
+    graph holds) unless the graph is among the named graphs: listed with them, the
+    empty graph answers as SPARQL says. A GRAPH variable bound to such a graph by
+    VALUES, BIND or a FILTER is still answered so by Virtuoso (bench/README.md)."""
+    matches = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
+    prefixes, base = _prologue(matches, base)
+    allowed, edits = set(graphs), []
+    for index, match in enumerate(matches[:-1]):
+        term = matches[index + 1]
+        if not (match.lastgroup == "word" and match.group().upper() == "GRAPH"):
+            continue
+        if term.lastgroup in ("iri", "pname") and _resolve(term, prefixes, base) not in allowed:
+            edits.append((term.start(), term.end()))
+    for start, end in reversed(edits):
+        text = text[:start] + f"<{empty}>" + text[end:]
+    return text, bool(edits)
 
 
 def _prologue(matches: list[re.Match], base: str | None) -> tuple[dict[str, str], str | None]:

@@ -151,13 +151,20 @@ class RemoteStore:
         dataset travels as protocol parameters only: the query's own FROM and FROM NAMED
         are taken out of its text and, where the request names no dataset, stand for it
         (restricted to the public graphs), as the protocol has a query's dataset give way
-        to the parameters' and Virtuoso instead adds the two together."""
+        to the parameters' and Virtuoso instead adds the two together. A GRAPH pattern
+        naming a graph outside the dataset names the empty graph, listed
+        (`query_text.outside_graphs_emptied`: Virtuoso's answers were wrong)."""
         text = query_text.with_default_prefixes(text, PREFIXES)
         clauses = query_text.dataset_clauses(text, base)
         if not (defaults or named) and (clauses.defaults or clauses.named):
             defaults = visibility.restrict(clauses.defaults, public)
             named = visibility.restrict(clauses.named, public)
-        return clauses.text, *self.dataset_for(info, defaults, named, public)
+        defaults, named = self.dataset_for(info, defaults, named, public)
+        text = clauses.text
+        if info.reads_named_graphs:
+            text, emptied = query_text.outside_graphs_emptied(text, named, visibility.EMPTY_GRAPH, base)
+            named = (*named, visibility.EMPTY_GRAPH) if emptied else named
+        return text, defaults, named
 
     def dataset_for(self, info: query_text.QueryInfo, defaults: Sequence[str], named: Sequence[str],
                     public: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:  # fmt: skip
