@@ -307,6 +307,11 @@ def assert_staged_data_is_private(hard_server) -> None:
         return response.text
 
     assert SECRET not in sparql(f"SELECT * WHERE {{ <{SECRET}> ?p ?o }}")
+    for query in [f"DESCRIBE <{SECRET}>", f"CONSTRUCT WHERE {{ <{SECRET}> ?p ?o }}",
+                  "DESCRIBE ?s WHERE { ?s cm:supplier <https://w3id.org/critmin/id/country/CA> }"]:  # fmt: skip
+        described = httpx.get(f"{hard_server.url}/sparql", params={"query": query},
+                              headers={"Accept": "application/n-triples"})  # fmt: skip
+        assert described.status_code == 200 and "draft not cleared" not in described.text, described.text[:500]
     assert SECRET not in sparql("SELECT * WHERE { ?s ?p ?o }", **{"default-graph-uri": graph})
     assert SECRET not in sparql("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": graph})
     assert SECRET not in sparql(f"SELECT * FROM NAMED <{graph}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
