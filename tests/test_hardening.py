@@ -137,7 +137,8 @@ def test_dataset_clauses_leave_the_query_text_for_the_protocol():
     assert clauses.named == ("http://base.example/two",)
     assert len(clauses.text) == len(text) and "FROM" not in clauses.text.split("WHERE")[0].split("\n")[-1]
     assert clauses.text.endswith('WHERE { ?s ?p "FROM <x>" }') and "# FROM <http://comment.example/>" in clauses.text
-    assert dataset_clauses("SELECT * FROM undeclared:g WHERE {}").defaults == ()  # the engine's parser says so
+    with pytest.raises(RequestRejected, match="line 2, column 12: the prefix of foaf:g is not declared"):
+        dataset_clauses("SELECT *\nFROM NAMED foaf:g WHERE {}")  # Virtuoso predeclares foaf:
 
 
 def test_graph_constants_outside_the_dataset_name_the_empty_graph():

@@ -162,9 +162,12 @@ def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses:
         following = matches[index + 1 : index + 3]
         is_named = following[0].lastgroup == "word" and following[0].group().upper() == "NAMED"
         target = following[-1] if is_named else following[0]
-        iri = _resolve(target, prefixes, base) if target.lastgroup in ("iri", "pname") else None
-        if iri is None:
+        if target.lastgroup not in ("iri", "pname"):
             continue  # not a dataset clause the engine would accept either: its parser says so
+        iri = _resolve(target, prefixes, base)
+        if iri is None:  # an engine may predeclare the prefix (Virtuoso does many): never pass it on
+            line, column = _position(text, target.start())
+            raise RequestRejected(f"line {line}, column {column}: the prefix of {target.group()} is not declared", 400)
         (named if is_named else defaults).append(iri)
         cuts.append((match.start(), target.end()))
     for start, end in reversed(cuts):
