@@ -217,3 +217,29 @@ def test_competency_questions_same_through_endpoint_as_cli(server, store, canned
     local = store.query(canned.text)
     local_rows = sorted(tuple(s[v].value if s[v] is not None else None for v in variables) for s in local)
     assert http_rows == local_rows and http_rows
+
+
+def test_from_in_the_query_text_is_the_dataset_when_the_request_names_none(server, store):
+    """SPARQL's FROM and FROM NAMED choose the dataset (the protocol's parameters, when
+    given, take precedence). The embedded store's union flag made pyoxigraph ignore a
+    FROM: `COUNT(*) FROM <ontology>` counted every public triple."""
+    ontology = "https://w3id.org/critmin/graph/ontology"
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s ?p ?o }}"
+
+    def number(query: str, **params) -> int:
+        response = get(server, query, params=params, headers={"Accept": "application/sparql-results+json"})
+        assert response.status_code == 200, response.text
+        return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+    in_ontology = store.count(ontology)
+    assert 0 < in_ontology < number(count.format(""))
+    assert number(count.format(f"FROM <{ontology}>")) == in_ontology
+    declared = "PREFIX g: <https://w3id.org/critmin/graph/>\n" + count.format("FROM g:ontology")
+    assert number(declared) == in_ontology == number(count.format("FROM graph:ontology"))  # graph: predeclared
+    sources = "https://w3id.org/critmin/graph/data/sources"
+    both = number(count.format(f"FROM <{ontology}> FROM <{sources}>"))
+    assert both == len({(q.subject, q.predicate, q.object) for g in (ontology, sources) for q in store.graph_quads(g)})
+    assert number(count.format(f"FROM <{ontology}>"), **{"default-graph-uri": sources}) == store.count(sources)
+    named = get(server, f"SELECT DISTINCT ?g FROM NAMED <{ontology}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}").json()
+    assert [row["g"]["value"] for row in named["results"]["bindings"]] == [ontology]
+    assert number(f"SELECT (COUNT(*) AS ?n) FROM NAMED <{ontology}> WHERE {{ ?s ?p ?o }}") == 0  # default: empty

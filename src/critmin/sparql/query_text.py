@@ -47,6 +47,7 @@ class QueryInfo:
     services: list[str] = field(default_factory=list)  # IRIs, or a ?variable
     # False when no GRAPH keyword occurs: the query cannot read the dataset's named graphs
     reads_named_graphs: bool = True
+    names_dataset: bool = False  # a FROM keyword occurs (FROM or FROM NAMED)
 
     @property
     def returns_graph(self) -> bool:
@@ -99,8 +100,8 @@ def inspect_query(text: str) -> QueryInfo:
         if kind == "word" and value.upper() == "SERVICE":
             following = [v for k, v in items[index + 1 : index + 3] if not (k == "word" and v.upper() == "SILENT")]
             services.append(following[0].strip("<>") if following else "")
-    reads_named_graphs = any(kind == "word" and value.upper() == "GRAPH" for kind, value in items)
-    return QueryInfo(keyword if keyword in QUERY_FORMS else None, services, reads_named_graphs)
+    words = {value.upper() for kind, value in items if kind == "word"}
+    return QueryInfo(keyword if keyword in QUERY_FORMS else None, services, "GRAPH" in words, "FROM" in words)
 
 
 def refuse_extension(text: str, keyword: str) -> None:
@@ -147,14 +148,15 @@ class DatasetClauses:
     named: tuple[str, ...]
 
 
-def dataset_clauses(text: str, base: str | None = None) -> DatasetClauses:
+def dataset_clauses(text: str, base: str | None = None, predeclared: dict[str, str] | None = None) -> DatasetClauses:
     """Take the FROM and FROM NAMED clauses out of a query (prefixed names resolved with
-    its PREFIX declarations, relative IRIs against its BASE or `base`). For a remote
-    engine critmin passes the dataset as protocol parameters only: Virtuoso adds a
-    query's FROM graphs to those parameters instead of letting them take precedence, so
-    a FROM naming a hidden graph read it."""
+    its PREFIX declarations, then `predeclared`; relative IRIs against its BASE or
+    `base`), so that critmin hands every engine the dataset itself: pyoxigraph's union
+    flag ignored a FROM, and Virtuoso adds a query's FROM graphs to the protocol's
+    instead of letting those take precedence (a FROM naming a hidden graph read it)."""
     matches = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
     prefixes, base = _prologue(matches, base)
+    prefixes = {**(predeclared or {}), **prefixes}
     cuts, defaults, named = [], [], []
     for index, match in enumerate(matches[:-1]):
         if not (match.lastgroup == "word" and match.group().upper() == "FROM"):
