@@ -21,7 +21,7 @@ from critmin.service_settings import ServiceSettings
 from critmin.sparql.cache import CachedResult, ResultCache, cache_key
 from critmin.sparql.pool import QueryPool, QueryTimeout, WorkerCrashed
 from critmin.sparql.protocol import ProtocolRequest
-from critmin.sparql.query_text import RequestRejected, check_services, dataset_clauses, inspect_query
+from critmin.sparql.query_text import QueryInfo, RequestRejected, check_services, dataset_clauses, inspect_query
 from critmin.sparql.syntax_errors import explain
 from critmin.sparql.worker import QueryJob
 from critmin.store import LiveView
@@ -81,12 +81,12 @@ def error_reply(status: int, message: str, **headers: str) -> Reply:
     return Reply(status, dict(headers), json.dumps(document).encode(), media_type=PROBLEM_JSON, problem=document)
 
 
-def query_dataset(request: ProtocolRequest, base: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+def query_dataset(request: ProtocolRequest, info: QueryInfo, base: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """The query text and the dataset it runs on: the protocol's parameters, else the
     query's FROM and FROM NAMED (SPARQL 1.1 Protocol, 2.1.4), which leave the text so
     that every engine gets the dataset from critmin alone, restricted to the public."""
-    clauses = dataset_clauses(request.query, base, PREFIXES)
-    if not (clauses.defaults or clauses.named):
+    clauses = dataset_clauses(request.query, base, PREFIXES) if info.names_dataset else None
+    if clauses is None or not (clauses.defaults or clauses.named):
         return request.query, request.default_graphs, request.named_graphs
     if request.default_graphs or request.named_graphs:
         return clauses.text, request.default_graphs, request.named_graphs
@@ -195,11 +195,7 @@ class SparqlService:
         metrics.CACHE.labels("miss").inc()
         # On a snapshot of the public data the engine's union is the public union: no list.
         generation, view = await self._public_snapshot(timeout)
-        text, defaults, named = (
-            query_dataset(request, self.endpoint)
-            if info.names_dataset
-            else (request.query, request.default_graphs, request.named_graphs)
-        )
+        text, defaults, named = query_dataset(request, info, self.endpoint)
         job = QueryJob(
             text, fmt, limit, restrict(defaults, public), restrict(named, public),
             self.endpoint, generation=generation, public_graphs=None if view else public, view=view,

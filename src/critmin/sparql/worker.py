@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from critmin.sparql import result_writers
-from critmin.store import EmbeddedStore, visibility
+from critmin.store import EmbeddedStore, compacted_away, visibility
 
 
 @dataclass(frozen=True)
@@ -143,4 +143,12 @@ def serve(connection, store_path: str, spool_dir: str, inline_limit: int) -> Non
                 connection.send(QueryOutcome("error", error="unavailable", message=message))
                 continue
             opened = live
-        connection.send(execute(database, job, spool_dir, inline_limit))
+        outcome = execute(database, job, spool_dir, inline_limit)
+        if outcome.kind == "error" and not job.view and compacted_away(outcome.message or ""):
+            # The live database, read beside its writer: a table file compacted away
+            # after the open (store/embedded.open_read_only). Once more, on a new open.
+            database, opened = None, None
+            with contextlib.suppress(OSError, RuntimeError):
+                database, opened = EmbeddedStore.open(Path(store_path)), live
+                outcome = execute(database, job, spool_dir, inline_limit)
+        connection.send(outcome)
