@@ -184,24 +184,27 @@ class EmbeddedStore:
         Refuses SERVICE unless CRITMIN_SERVICE_ALLOWLIST allows its target: the
         engine would otherwise make HTTP requests while querying.
         """
-        query_text.check_services(query_text.inspect_query(sparql), service_allowlist())
+        info = query_text.inspect_query(sparql)
+        query_text.check_services(info, service_allowlist())
         defaults, named = tuple(default_graphs or ()), tuple(named_graphs or ())
         # asked only when the query names no dataset (the policy itself queries named graphs)
         public = self.visible_graphs() if self.visible_graphs is not None and not (defaults or named) else None
         defaults, named = visibility.dataset(defaults, named, public)
-        return self.evaluate(sparql, default_graphs=defaults, named_graphs=named)
+        return self.evaluate(sparql, default_graphs=defaults, named_graphs=named, union=not info.names_dataset)
 
     def evaluate(self, sparql: str, *, base_iri: str | None = None, default_graphs: Iterable[str] = (),
-                 named_graphs: Iterable[str] = ()) -> QueryResult:  # fmt: skip
-        """Evaluate on exactly this dataset (none: the union of all graphs), with the
-        predeclared prefixes. The query workers' entry point (they check SERVICE before)."""
+                 named_graphs: Iterable[str] = (), union: bool = True) -> QueryResult:  # fmt: skip
+        """Evaluate on exactly this dataset (none: the union of all graphs, unless `union`
+        is False: a query whose FROM names its dataset, which pyoxigraph's union flag
+        would override), with the predeclared prefixes. The query workers' entry point
+        (they check SERVICE before; /sparql hands them a FROM as the dataset)."""
         defaults = [ox.NamedNode(g) for g in default_graphs]
         named = [ox.NamedNode(g) for g in named_graphs]
         return self._db.query(
             sparql,
             prefixes=PREFIXES,  # predeclared, as WDQS does; the query's own PREFIX wins
             base_iri=base_iri,
-            use_default_graph_as_union=not (defaults or named),
+            use_default_graph_as_union=union and not (defaults or named),
             default_graph=defaults or None,
             named_graphs=named or None,
         )

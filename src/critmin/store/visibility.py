@@ -6,8 +6,8 @@ correction's retractions, anything a crash left half-way). `hidden_graphs` is th
 rule; `Visibility` applies it to a live store once per store state; query
 execution, the feed, dumps, VoID, validation context, the reasoner and the build
 all ask here. This module also applies the public set to what a request names:
-`default-graph-uri`, `named-graph-uri` (FROM and FROM NAMED in the query text are
-overridden by the dataset the worker passes the engine) and Graph Store reads. A
+`default-graph-uri`, `named-graph-uri` (or, where a request names neither, the
+query's FROM and FROM NAMED: sparql/service.query_dataset) and Graph Store reads. A
 hidden graph named by a request behaves as an empty graph: it is neither shown nor
 revealed to exist.
 
