@@ -16,14 +16,11 @@ server does; Virtuoso applies its own limits).
 
 from __future__ import annotations
 
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import ClassVar
 
 import httpx
 import pyoxigraph as ox
@@ -32,6 +29,7 @@ from engines import start_oxigraph, start_virtuoso, virtuoso_available
 from servers import KASEI, PROJECT, W3C_DATA, copy_store, start_server, wait_for_derived
 from test_hardening import assert_staged_data_is_private
 from test_linked_data import assert_harvests_agree_with_the_endpoint, unskolemised
+from test_query_limits import Canary
 from test_w3c_graph_store import CASES as GRAPH_STORE_CASES
 from test_w3c_graph_store import run_case
 from test_w3c_protocol import CASES, check_format, is_update_request, send
@@ -190,22 +188,6 @@ def test_contribution_published_answers_sparql(deployment):
     assert httpx.get(f"{deployment.url}/sparql", params=cobalt).json()["boolean"] is True
 
 
-class Fetches(http.server.BaseHTTPRequestHandler):
-    """A loopback web server that records every request it gets (no egress allowed)."""
-
-    seen: ClassVar[list[str]] = []
-
-    def do_GET(self):
-        Fetches.seen.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/turtle")
-        self.end_headers()
-        self.wfile.write(b'<urn:x:fetched> <urn:x:p> "fetched" .')
-
-    def log_message(self, *arguments):
-        pass
-
-
 def test_the_query_text_cannot_widen_the_dataset(deployment):
     """A staged contribution's graph stays hidden whatever the query text names: no answer
     depends on what it holds (each query is asked with its real value, 9, and with 8,
@@ -268,10 +250,9 @@ def test_the_query_text_cannot_widen_the_dataset(deployment):
     rank = f"<{ID}supply/hidden-test> <{CM}supplierRank> 9"
     pragma = ask(f"define input:default-graph-uri <{graph}>\nASK {{ {rank} }}")
     assert pragma.status_code == 400 and "DEFINE" in pragma.text and "line 1, column 1" in pragma.text, pragma.text
-    web = http.server.HTTPServer(("127.0.0.1", 0), Fetches)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
+    canary = Canary()  # a loopback server counting every connection made to it
     try:
-        page = f"http://127.0.0.1:{web.server_address[1]}/page.ttl"
+        page = f"http://127.0.0.1:{canary.port}/page.ttl"
         fetch = ask(f'# a comment first\ndefine get:soft "soft"\nSELECT * FROM <{page}> WHERE {{ ?s ?p ?o }}')
         assert fetch.status_code == 400 and "line 2, column 1" in fetch.text, fetch.text
         plain = ask(f"SELECT * FROM <{page}> WHERE {{ ?s ?p ?o }} LIMIT 1")  # a graph name, never a fetch
@@ -280,8 +261,8 @@ def test_the_query_text_cannot_widen_the_dataset(deployment):
             fetch = ask(f"SELECT ?page WHERE {{ BIND({function}('{page}') AS ?page) }}")
             assert fetch.status_code == 400 and "built-in functions" in fetch.text, fetch.text
     finally:
-        web.shutdown()
-    assert Fetches.seen == []
+        canary.close()
+    assert canary.connections == 0
 
 
 def test_from_chooses_the_dataset_on_every_engine(deployment, store):

@@ -290,27 +290,27 @@ def test_staged_data_is_private_on_every_route(hard_server):
     assert_staged_data_is_private(hard_server)
 
 
-def assert_staged_data_is_private(hard_server) -> None:
+def assert_staged_data_is_private(server) -> None:
     """Every public route, after a contribution is staged (also run on every engine by
     tests/test_engines.py: on Virtuoso a FROM in the query read the staged graph)."""
     import gzip
 
-    alice = {"Authorization": f"Bearer {hard_server.tokens['alice']}"}
-    created = httpx.post(f"{hard_server.url}/contributions", content=STAGED,
+    alice = {"Authorization": f"Bearer {server.tokens['alice']}"}
+    created = httpx.post(f"{server.url}/contributions", content=STAGED,
                          headers={**alice, "Content-Type": "text/turtle"}, timeout=60)  # fmt: skip
     assert created.status_code == 201, created.text
     record = created.json()
     graph, records = record["graph"], "https://w3id.org/critmin/graph/contributions"
 
     def sparql(query: str, **params) -> str:
-        response = httpx.get(f"{hard_server.url}/sparql", params={"query": query, "format": "json", **params})
+        response = httpx.get(f"{server.url}/sparql", params={"query": query, "format": "json", **params})
         assert response.status_code == 200, response.text
         return response.text
 
     assert SECRET not in sparql(f"SELECT * WHERE {{ <{SECRET}> ?p ?o }}")
     for query in [f"DESCRIBE <{SECRET}>", f"CONSTRUCT WHERE {{ <{SECRET}> ?p ?o }}",
                   "DESCRIBE ?s WHERE { ?s cm:supplier <https://w3id.org/critmin/id/country/CA> }"]:  # fmt: skip
-        described = httpx.get(f"{hard_server.url}/sparql", params={"query": query},
+        described = httpx.get(f"{server.url}/sparql", params={"query": query},
                               headers={"Accept": "application/n-triples"})  # fmt: skip
         assert described.status_code == 200 and "draft not cleared" not in described.text, described.text[:500]
     assert SECRET not in sparql("SELECT * WHERE { ?s ?p ?o }", **{"default-graph-uri": graph})
@@ -319,24 +319,24 @@ def assert_staged_data_is_private(hard_server) -> None:
     assert SECRET not in sparql(f"SELECT * FROM <{graph}> WHERE {{ ?s ?p ?o }}")
     assert record["id"] not in sparql(f"SELECT * FROM <{records}> WHERE {{ ?s ?p ?o }}")
     assert record["id"] not in sparql("SELECT * WHERE { ?s ?p ?o }", **{"default-graph-uri": records})
-    assert httpx.get(f"{hard_server.url}/store", params={"graph": graph}).status_code == 404
-    assert httpx.get(f"{hard_server.url}/store", params={"graph": records}).status_code in (403, 404)
-    assert httpx.get(f"{hard_server.url}/id/supply/test-secret").status_code == 404
+    assert httpx.get(f"{server.url}/store", params={"graph": graph}).status_code == 404
+    assert httpx.get(f"{server.url}/store", params={"graph": records}).status_code in (403, 404)
+    assert httpx.get(f"{server.url}/id/supply/test-secret").status_code == 404
     for path in (graph.split("/graph/", 1)[1], "contributions"):  # named graphs dereference at /graph/
-        response = httpx.get(f"{hard_server.url}/graph/{path}", headers={"Accept": "application/n-triples"})
+        response = httpx.get(f"{server.url}/graph/{path}", headers={"Accept": "application/n-triples"})
         assert response.status_code == 404 and SECRET not in response.text, (path, response.text[:300])
-    assert httpx.get(f"{hard_server.url}/contributions/{record['id']}").status_code == 404
-    assert httpx.get(f"{hard_server.url}/contributions/{record['id']}/data").status_code == 404
-    assert record["id"] not in httpx.get(f"{hard_server.url}/contributions").text
-    feed = httpx.get(f"{hard_server.url}/changes").json()
+    assert httpx.get(f"{server.url}/contributions/{record['id']}").status_code == 404
+    assert httpx.get(f"{server.url}/contributions/{record['id']}/data").status_code == 404
+    assert record["id"] not in httpx.get(f"{server.url}/contributions").text
+    feed = httpx.get(f"{server.url}/changes").json()
     for page in range(1, feed["totalItems"] // 100 + 2):
-        items = httpx.get(f"{hard_server.url}/changes/page/{page}")
+        items = httpx.get(f"{server.url}/changes/page/{page}")
         assert items.status_code in (200, 404) and SECRET not in items.text and record["id"] not in items.text
-    dump = httpx.get(f"{hard_server.url}/dumps/latest.nt.gz", follow_redirects=True)
+    dump = httpx.get(f"{server.url}/dumps/latest.nt.gz", follow_redirects=True)
     assert dump.status_code == 200 and SECRET.encode() not in gzip.decompress(dump.content)
     # ... and its contributor sees it.
-    assert httpx.get(f"{hard_server.url}/contributions/{record['id']}", headers=alice).status_code == 200
-    assert SECRET in httpx.get(f"{hard_server.url}/contributions/{record['id']}/data", headers=alice).text
+    assert httpx.get(f"{server.url}/contributions/{record['id']}", headers=alice).status_code == 200
+    assert SECRET in httpx.get(f"{server.url}/contributions/{record['id']}/data", headers=alice).text
 
 
 def test_state_files_are_private(hard_server):

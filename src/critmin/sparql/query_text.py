@@ -154,9 +154,7 @@ def dataset_clauses(text: str, base: str | None = None, predeclared: dict[str, s
     `base`), so that critmin hands every engine the dataset itself: pyoxigraph's union
     flag ignored a FROM, and Virtuoso adds a query's FROM graphs to the protocol's
     instead of letting those take precedence (a FROM naming a hidden graph read it)."""
-    matches = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
-    prefixes, base = _prologue(matches, base)
-    prefixes = {**(predeclared or {}), **prefixes}
+    matches, prefixes, base = _scanned(text, base, predeclared)
     cuts, defaults, named = [], [], []
     for index, match in enumerate(matches[:-1]):
         if not (match.lastgroup == "word" and match.group().upper() == "FROM"):
@@ -184,8 +182,7 @@ def outside_graphs_emptied(text: str, graphs: Sequence[str], empty: str, base: s
     graph holds) unless the graph is among the named graphs: listed with them, the
     empty graph answers as SPARQL says. A GRAPH variable bound to such a graph by
     VALUES, BIND or a FILTER is still answered so by Virtuoso (bench/README.md)."""
-    matches = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
-    prefixes, base = _prologue(matches, base)
+    matches, prefixes, base = _scanned(text, base)
     allowed, edits = set(graphs), []
     for index, match in enumerate(matches[:-1]):
         term = matches[index + 1]
@@ -196,6 +193,16 @@ def outside_graphs_emptied(text: str, graphs: Sequence[str], empty: str, base: s
     for start, end in reversed(edits):
         text = text[:start] + f"<{empty}>" + text[end:]
     return text, bool(edits)
+
+
+def _scanned(
+    text: str, base: str | None, predeclared: dict[str, str] | None = None
+) -> tuple[list[re.Match], dict[str, str], str | None]:
+    """The tokens of a query (comments dropped), its prefixes (its own declarations over
+    `predeclared`) and its base: what resolving the IRIs it names takes."""
+    matches = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
+    prefixes, base = _prologue(matches, base)
+    return matches, {**(predeclared or {}), **prefixes}, base
 
 
 def _prologue(matches: list[re.Match], base: str | None) -> tuple[dict[str, str], str | None]:

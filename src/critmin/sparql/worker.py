@@ -144,7 +144,7 @@ def serve(connection, store_path: str, spool_dir: str, inline_limit: int) -> Non
                 continue
             opened = live
         outcome = execute(database, job, spool_dir, inline_limit)
-        if outcome.kind == "error" and not job.view and compacted_away(outcome.message or ""):
+        if outcome.kind == "error" and not job.view and compacted_away(outcome.message):
             # The live database, read beside its writer: a table file compacted away
             # after the open (store/embedded.open_read_only). Once more, on a new open.
             database, opened = None, None

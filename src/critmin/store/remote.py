@@ -155,12 +155,13 @@ class RemoteStore:
         naming a graph outside the dataset names the empty graph, listed
         (`query_text.outside_graphs_emptied`: Virtuoso's answers were wrong)."""
         text = query_text.with_default_prefixes(text, PREFIXES)
-        clauses = query_text.dataset_clauses(text, base)
-        if not (defaults or named) and (clauses.defaults or clauses.named):
-            defaults = visibility.restrict(clauses.defaults, public)
-            named = visibility.restrict(clauses.named, public)
+        if info.names_dataset:  # (/sparql's service has taken them out already: sparql/service.query_dataset)
+            clauses = query_text.dataset_clauses(text, base)
+            if not (defaults or named) and (clauses.defaults or clauses.named):
+                defaults = visibility.restrict(clauses.defaults, public)
+                named = visibility.restrict(clauses.named, public)
+            text = clauses.text
         defaults, named = self.dataset_for(info, defaults, named, public)
-        text = clauses.text
         if info.reads_named_graphs:
             text, emptied = query_text.outside_graphs_emptied(text, named, visibility.EMPTY_GRAPH, base)
             named = (*named, visibility.EMPTY_GRAPH) if emptied else named
